@@ -1,0 +1,131 @@
+"""One ticket's event history, read into the facts the SLA clocks depend on.
+
+Everything here is independent of SLA policies except the initial priority, which the
+prioritization rules decide when the host created the ticket without one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Literal
+
+from .events import DONE_STATUSES, TicketEvent, TicketSnapshot, in_replay_order
+from .rules import PrioritizationRule, first_matching_rule
+
+ROUTING_FIELDS = ("product", "channel", "priority")
+PrioritySource = Literal["host", "rules", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    at: datetime
+    field: str
+    value: Any
+
+
+@dataclass
+class TicketHistory:
+    ticket_id: str
+    created_at: datetime | None = None
+    initial: TicketSnapshot | None = None
+    priority_source: PrioritySource = "unknown"
+    rule_id: str | None = None
+    # (product, channel, priority) changes after creation, in time order.
+    routing_changes: list[Change] = field(default_factory=list)
+    # Status from creation on: (since, status), in time order, first entry at creation.
+    statuses: list[tuple[datetime, str]] = field(default_factory=list)
+    first_response_at: datetime | None = None
+    next_response_cycles: list[tuple[datetime, datetime | None]] = field(default_factory=list)
+    deleted_at: datetime | None = None
+
+    @property
+    def current_priority(self) -> str | None:
+        priorities = [change.value for change in self.routing_changes if change.field == "priority"]
+        if priorities:
+            return priorities[-1]
+        return self.initial.priority if self.initial is not None else None
+
+
+def read_history(
+    ticket_id: str, events: Iterable[TicketEvent], rules: Iterable[PrioritizationRule], now: datetime
+) -> TicketHistory:
+    """Replay the events that happened by ``now`` (each id once, in time order)."""
+    ordered = [event for event in in_replay_order(list(events)) if event.at <= now]
+    history = TicketHistory(ticket_id)
+    initial = _initial_snapshot(ordered)
+    if initial is None:
+        return history
+    if initial.priority is None:
+        rule = first_matching_rule(initial, rules)
+        initial = replace(initial, priority=rule.priority if rule else "low")
+        history.priority_source, history.rule_id = "rules", rule.id if rule else None
+    else:
+        history.priority_source = "host"
+    created_at = initial.created_at or ordered[0].at
+    history.initial, history.created_at = initial, created_at
+    history.statuses.append((created_at, initial.status or "new"))
+    _replay(history, ordered, created_at)
+    return history
+
+
+def _replay(history: TicketHistory, ordered: list[TicketEvent], created_at: datetime) -> None:
+    status = history.statuses[0][1]
+    cycle_start: datetime | None = None
+    for event in ordered:
+        at = max(event.at, created_at)  # a host clock a little behind must not start clocks early
+        if event.type == "ticket.deleted":
+            history.deleted_at = at
+            break
+        for name, new in _changed_fields(event):
+            if name in ROUTING_FIELDS and new is not None:
+                history.routing_changes.append(Change(at, name, new))
+            elif name == "status" and new is not None and new != status:
+                status = new
+                history.statuses.append((at, status))
+                if status in DONE_STATUSES:  # a solve answers whoever was waiting
+                    history.first_response_at = history.first_response_at or at
+                    if cycle_start is not None:
+                        history.next_response_cycles.append((cycle_start, at))
+                        cycle_start = None
+        message = event.message
+        if message is None or not message.public:
+            continue
+        if message.author_type == "agent":
+            if history.first_response_at is None:
+                history.first_response_at = at
+            elif cycle_start is not None:
+                history.next_response_cycles.append((cycle_start, at))
+                cycle_start = None
+        elif history.first_response_at is not None and cycle_start is None and status not in DONE_STATUSES:
+            cycle_start = at
+    if cycle_start is not None:
+        history.next_response_cycles.append((cycle_start, None))
+
+
+def _changed_fields(event: TicketEvent) -> list[tuple[str, Any]]:
+    if event.type != "ticket.updated":
+        return []
+    if event.changes:
+        return [(name, values[1]) for name, values in event.changes.items()]
+    if event.ticket is None:
+        return []
+    # No change list: trust the snapshot, except for a missing priority (that is not a change).
+    snapshot = event.ticket
+    return [("product", snapshot.product), ("channel", snapshot.channel), ("status", snapshot.status)]
+
+
+def _initial_snapshot(ordered: list[TicketEvent]) -> TicketSnapshot | None:
+    """The ticket as created; rebuilt from the earliest full snapshot if the creation is missing."""
+    for event in ordered:
+        if event.type == "ticket.created" and event.ticket is not None:
+            return event.ticket
+    for event in ordered:
+        if event.ticket is not None:
+            before = {name: values[0] for name, values in event.changes.items() if name in _REVERTIBLE}
+            return replace(event.ticket, **before)
+    return None
+
+
+_REVERTIBLE = frozenset({"product", "channel", "priority", "status"})

@@ -1,0 +1,89 @@
+"""Prioritization rules: the first matching rule in order sets a new ticket's priority."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from .events import TicketSnapshot
+
+ANY = "*"
+DEFAULT_PRIORITY = "low"
+CONDITION_FIELDS = ("subject", "body", "requester_name", "requester_email", "requester_domain", "tags")
+OPERATORS = ("is", "is_not", "contains", "not_contains", "starts_with", "ends_with", "in")
+
+# Positive tests on one string; a negated operator is "no value passes the positive test".
+_TESTS: dict[str, Callable[[str, str | tuple[str, ...]], bool]] = {
+    "is": lambda actual, wanted: actual == wanted,
+    "contains": lambda actual, wanted: isinstance(wanted, str) and wanted in actual,
+    "starts_with": lambda actual, wanted: isinstance(wanted, str) and actual.startswith(wanted),
+    "ends_with": lambda actual, wanted: isinstance(wanted, str) and actual.endswith(wanted),
+    "in": lambda actual, wanted: actual in wanted,
+}
+_NEGATIONS = {"is_not": "is", "not_contains": "contains"}
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    field: str
+    op: str
+    value: str | tuple[str, ...]
+
+    def matches(self, ticket: TicketSnapshot) -> bool:
+        values = _field_values(ticket, self.field)
+        wanted = _fold(self.value)
+        if self.op in _NEGATIONS:
+            test = _TESTS[_NEGATIONS[self.op]]
+            return not any(test(value, wanted) for value in values)
+        test = _TESTS[self.op]
+        return any(test(value, wanted) for value in values)
+
+
+@dataclass(frozen=True, slots=True)
+class PrioritizationRule:
+    id: str
+    name: str
+    product: str
+    channel: str
+    position: int
+    match: Literal["all", "any"]
+    conditions: tuple[Condition, ...]
+    priority: str
+
+    def applies_to(self, product: str | None, channel: str | None) -> bool:
+        return self.product in (ANY, product) and self.channel in (ANY, channel)
+
+    def matches(self, ticket: TicketSnapshot) -> bool:
+        """A rule without conditions matches every ticket in its scope."""
+        if not self.applies_to(ticket.product, ticket.channel):
+            return False
+        if not self.conditions:
+            return True
+        combine = all if self.match == "all" else any
+        return combine(condition.matches(ticket) for condition in self.conditions)
+
+
+def first_matching_rule(ticket: TicketSnapshot, rules: Iterable[PrioritizationRule]) -> PrioritizationRule | None:
+    """Rules are tried by position (ties keep their given order); the first match wins."""
+    for rule in sorted(rules, key=lambda rule: rule.position):
+        if rule.matches(ticket):
+            return rule
+    return None
+
+
+def decide_priority(ticket: TicketSnapshot, rules: Iterable[PrioritizationRule]) -> str:
+    rule = first_matching_rule(ticket, rules)
+    return rule.priority if rule is not None else DEFAULT_PRIORITY
+
+
+def _field_values(ticket: TicketSnapshot, field: str) -> tuple[str, ...]:
+    if field == "tags":
+        return tuple(tag.casefold() for tag in ticket.tags)
+    return (str(getattr(ticket, field) or "").casefold(),)
+
+
+def _fold(value: str | tuple[str, ...]) -> str | tuple[str, ...]:
+    if isinstance(value, str):
+        return value.casefold()
+    return tuple(item.casefold() for item in value)

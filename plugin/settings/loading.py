@@ -1,0 +1,146 @@
+"""Turn a settings document into validated domain objects, or say exactly what is wrong."""
+
+from __future__ import annotations
+
+from collections.abc import Container
+from datetime import date
+from typing import Any
+
+import holidays as holiday_data
+from marshmallow import ValidationError
+
+from plugin.domain.calendar import BusinessCalendar
+from plugin.domain.policies import Settings, SlaPolicy, Target
+from plugin.domain.rules import ANY, Condition, PrioritizationRule
+
+from .schemas import SettingsSchema
+
+
+class SettingsError(ValueError):
+    """The document is not valid settings; ``problems`` are ``path: message`` lines."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def load_settings(document: Any) -> Settings:
+    if not isinstance(document, dict):
+        raise SettingsError(["settings: must be a JSON object"])
+    try:
+        data = SettingsSchema().load(document)
+    except ValidationError as error:
+        raise SettingsError(flatten_errors(error.messages)) from None
+    problems = list(_cross_reference_problems(data))
+    if problems:
+        raise SettingsError(problems)
+    calendars = {item["id"]: _calendar(item) for item in data["calendars"]}
+    return Settings(
+        timezone=data["timezone"],
+        calendars=calendars,
+        rules=tuple(_rule(item) for item in data["prioritization_rules"]),
+        policies=tuple(_policy(item, calendars) for item in data["sla_policies"]),
+    )
+
+
+def flatten_errors(messages: Any, path: str = "") -> list[str]:
+    """marshmallow's nested error dict as ``sla_policies[0].targets[1].minutes: message`` lines."""
+    if isinstance(messages, dict):
+        lines = []
+        for key, value in messages.items():
+            if key == "_schema":
+                child = path
+            elif isinstance(key, int):
+                child = f"{path}[{key}]"
+            else:
+                child = f"{path}.{key}" if path else str(key)
+            lines.extend(flatten_errors(value, child))
+        return lines
+    if isinstance(messages, list):
+        return [line for message in messages for line in flatten_errors(message, path)]
+    return [f"{path or 'settings'}: {messages}"]
+
+
+def _cross_reference_problems(data: dict[str, Any]) -> list[str]:
+    problems: list[str] = []
+    for section in ("calendars", "prioritization_rules", "sla_policies"):
+        seen: set[str] = set()
+        for index, item in enumerate(data[section]):
+            if item["id"] in seen:
+                problems.append(f"{section}[{index}].id: duplicate id {item['id']!r}")
+            seen.add(item["id"])
+    calendar_ids = {item["id"] for item in data["calendars"]}
+    rules = data["prioritization_rules"]
+    enabled: dict[tuple[str, str, str], str] = {}
+    for index, policy in enumerate(data["sla_policies"]):
+        where = f"sla_policies[{index}]"
+        if policy["calendar"] is not None and policy["calendar"] not in calendar_ids:
+            problems.append(f"{where}.calendar: no calendar has id {policy['calendar']!r}")
+        if not any(rule["product"] in (ANY, policy["product"]) and rule["channel"] in (ANY, policy["channel"])
+                   for rule in rules):
+            problems.append(
+                f"{where}: an SLA for product {policy['product']!r} and channel {policy['channel']!r} "
+                "needs a prioritization rule for that product and channel first"
+            )
+        key = (policy["product"], policy["channel"], policy["priority"])
+        if policy["enabled"]:
+            if key in enabled:
+                problems.append(
+                    f"{where}: policy {enabled[key]!r} already covers product {key[0]!r}, "
+                    f"channel {key[1]!r}, priority {key[2]!r}"
+                )
+            enabled.setdefault(key, policy["id"])
+    return problems
+
+
+class _Holidays:
+    """Explicit dates plus, optionally, a country's public holidays (years expand on demand)."""
+
+    def __init__(self, dates: set[date], preset: Container[date] | None) -> None:
+        self._dates, self._preset = dates, preset
+
+    def __contains__(self, day: object) -> bool:
+        return day in self._dates or (self._preset is not None and day in self._preset)
+
+
+def _calendar(item: dict[str, Any]) -> BusinessCalendar:
+    preset = item["holiday_preset"]
+    national = (
+        holiday_data.country_holidays(preset["country"], subdiv=preset["subdivision"]) if preset else None
+    )
+    dates = {day for day, _name in item["holidays"]}
+    return BusinessCalendar.from_hours(item["timezone"], item["hours"], _Holidays(dates, national))
+
+
+def _rule(item: dict[str, Any]) -> PrioritizationRule:
+    return PrioritizationRule(
+        id=item["id"],
+        name=item["name"],
+        product=item["product"],
+        channel=item["channel"],
+        position=item["position"],
+        match=item["match"],
+        conditions=tuple(
+            Condition(c["field"], c["op"], tuple(c["value"]) if isinstance(c["value"], list) else c["value"])
+            for c in item["conditions"]
+        ),
+        priority=item["priority"],
+    )
+
+
+def _policy(item: dict[str, Any], calendars: dict[str, BusinessCalendar]) -> SlaPolicy:
+    return SlaPolicy(
+        id=item["id"],
+        name=item["name"],
+        description=item["description"],
+        product=item["product"],
+        channel=item["channel"],
+        priority=item["priority"],
+        targets=tuple(Target(t["metric"], t["minutes"], t["success_rate_percent"]) for t in item["targets"]),
+        calendar_id=item["calendar"],
+        calendar=calendars[item["calendar"]] if item["calendar"] is not None else None,
+        pause_statuses=frozenset(item["pause_statuses"]),
+        warn_before_minutes=item["warn_before_minutes"],
+        warn_before_percent=item["warn_before_percent"],
+        enabled=item["enabled"],
+    )
