@@ -54,11 +54,12 @@ def parse_clock_time(text: str) -> int:
     return value
 
 
-def to_epoch(instant: datetime) -> int:
+def to_epoch(instant: datetime, *, round_up: bool = False) -> int:
     """Whole seconds since the epoch of an aware instant (the calendar's precision is one second)."""
     if instant.tzinfo is None:
         raise ValueError(f"{instant.isoformat()} has no time zone; instants must be aware")
-    return int(instant.timestamp() // 1)
+    seconds = int(instant.replace(microsecond=0).timestamp())
+    return seconds + 1 if round_up and instant.microsecond else seconds
 
 
 def from_epoch(seconds: int) -> datetime:
@@ -70,7 +71,7 @@ class TwentyFourSeven:
 
     def deadline(self, start: datetime, seconds: int) -> datetime:
         _check_budget(seconds)
-        return from_epoch(to_epoch(start) + seconds)
+        return from_epoch(to_epoch(start, round_up=True) + seconds)
 
     def business_seconds(self, start: datetime, end: datetime) -> int:
         return max(0, to_epoch(end) - to_epoch(start))
@@ -124,8 +125,10 @@ class BusinessCalendar:
     # -- public API on aware datetimes ------------------------------------------------------
 
     def deadline(self, start: datetime, seconds: int) -> datetime:
-        """The earliest instant D ≥ start with exactly ``seconds`` business seconds in [start, D)."""
-        return from_epoch(self.deadline_ts(to_epoch(start), seconds))
+        """The earliest instant D ≥ start with exactly ``seconds`` business seconds in [start, D).
+
+        A start between two whole seconds counts from the next one, so D is never early."""
+        return from_epoch(self.deadline_ts(to_epoch(start, round_up=True), seconds))
 
     def business_seconds(self, start: datetime, end: datetime) -> int:
         """Business seconds in [start, end); zero when end is not after start."""
@@ -147,13 +150,13 @@ class BusinessCalendar:
             if span >= remaining:
                 return opens + remaining
             remaining -= span
-        raise AssertionError("unreachable: _intervals_from never ends without raising")
+        raise AssertionError("unreachable: without `until`, _intervals_from ends only by raising")
 
     def business_seconds_ts(self, start: int, end: int) -> int:
         total = 0
         if end <= start:
             return 0
-        for opens, closes in self._intervals_from(start):
+        for opens, closes in self._intervals_from(start, until=end):
             if opens >= end:
                 break
             total += min(closes, end) - opens
@@ -161,11 +164,11 @@ class BusinessCalendar:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _intervals_from(self, start: int) -> Iterator[Interval]:
-        """Business intervals in UTC order, clipped to begin at ``start``; endless."""
+    def _intervals_from(self, start: int, until: int | None = None) -> Iterator[Interval]:
+        """Business intervals in UTC order, clipped to begin at ``start``; endless unless ``until``."""
         day = datetime.fromtimestamp(start, self._zone).date() - timedelta(days=1)
         closed_days = 0
-        while True:
+        while until is None or (day - _EPOCH_DATE).days * DAY - _SPAN_BEFORE < until:
             intervals = self._day_intervals(day)
             closed_days = 0 if intervals else closed_days + 1
             if closed_days > MAX_CLOSED_DAYS:

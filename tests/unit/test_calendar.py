@@ -91,7 +91,9 @@ def test_deadline_started_on_a_holiday_waits_for_the_next_business_day() -> None
 
 def test_holiday_is_a_local_date_of_the_calendar_zone() -> None:
     calendar = BusinessCalendar.from_hours(
-        "Asia/Tokyo", {day: [["00:00", "24:00"]] for day in ("wed", "thu", "fri")}, holidays={date(2026, 3, 5)}
+        "Asia/Tokyo",
+        {day: [["00:00", "24:00"]] for day in ("wed", "thu", "fri")},
+        holidays={date(2026, 3, 5)},
     )
 
     # Thursday 2026-03-05 in Tokyo (+09:00) is 2026-03-04T15:00Z to 2026-03-05T15:00Z.
@@ -139,7 +141,9 @@ def test_touching_windows_count_as_one_stretch() -> None:
 
 
 def test_24_00_close_and_next_day_midnight_opening_count_contiguously() -> None:
-    calendar = BusinessCalendar.from_hours("Europe/Berlin", {"fri": [["18:00", "24:00"]], "sat": [["00:00", "06:00"]]})
+    calendar = BusinessCalendar.from_hours(
+        "Europe/Berlin", {"fri": [["18:00", "24:00"]], "sat": [["00:00", "06:00"]]}
+    )
 
     # Berlin is at +01:00 in early March: Friday 22:00 local is 21:00Z.
     assert calendar.deadline(utc(2026, 3, 6, 21), 4 * HOUR) == utc(2026, 3, 7, 1)  # Sat 02:00 local
@@ -367,10 +371,27 @@ def test_a_target_of_500_business_hours_across_dst_and_a_holiday_is_exact() -> N
     assert calendar.business_seconds(start, deadline - timedelta(seconds=1)) == 500 * HOUR - 1
 
 
+def test_a_whole_year_of_workdays_across_both_dst_changes() -> None:
+    calendar = BusinessCalendar.from_hours("America/New_York", WEEKDAYS_NINE_TO_FIVE)
+
+    # 2026 starts on a Thursday: 52 weeks and one more Thursday, 261 workdays of 8 h.
+    assert calendar.business_seconds(utc(2026, 1, 1, 5), utc(2027, 1, 1, 5)) == 261 * 8 * HOUR
+
+
+def test_a_whole_year_of_sundays_loses_and_regains_the_dst_half_hour_on_lord_howe() -> None:
+    calendar = only_on("sun", ("00:00", "24:00"), zone="Australia/Lord_Howe")
+
+    # 52 Sundays in 2026; 2026-04-05 has 24.5 h and 2026-10-04 has 23.5 h. Midnight is +11:00 on both ends.
+    assert calendar.business_seconds(utc(2025, 12, 31, 13), utc(2026, 12, 31, 13)) == 52 * 24 * HOUR
+    assert calendar.business_seconds(utc(2026, 4, 4, 13), utc(2026, 10, 5)) == 27 * 24 * HOUR
+
+
 # -- arguments -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("clock", [BusinessCalendar.from_hours("UTC", WEEKDAYS_NINE_TO_FIVE), TwentyFourSeven()])
+@pytest.mark.parametrize(
+    "clock", [BusinessCalendar.from_hours("UTC", WEEKDAYS_NINE_TO_FIVE), TwentyFourSeven()]
+)
 def test_naive_datetimes_are_rejected(clock: BusinessCalendar | TwentyFourSeven) -> None:
     naive = datetime(2026, 3, 4, 10)
     aware = utc(2026, 3, 4, 10)
@@ -383,13 +404,17 @@ def test_naive_datetimes_are_rejected(clock: BusinessCalendar | TwentyFourSeven)
         clock.business_seconds(aware, naive)
 
 
-@pytest.mark.parametrize("clock", [BusinessCalendar.from_hours("UTC", WEEKDAYS_NINE_TO_FIVE), TwentyFourSeven()])
+@pytest.mark.parametrize(
+    "clock", [BusinessCalendar.from_hours("UTC", WEEKDAYS_NINE_TO_FIVE), TwentyFourSeven()]
+)
 def test_negative_budgets_are_rejected(clock: BusinessCalendar | TwentyFourSeven) -> None:
     with pytest.raises(ValueError):
         clock.deadline(utc(2026, 3, 4, 10), -1)
 
 
-@pytest.mark.parametrize("clock", [BusinessCalendar.from_hours("UTC", WEEKDAYS_NINE_TO_FIVE), TwentyFourSeven()])
+@pytest.mark.parametrize(
+    "clock", [BusinessCalendar.from_hours("UTC", WEEKDAYS_NINE_TO_FIVE), TwentyFourSeven()]
+)
 def test_business_seconds_with_end_before_start_is_zero(clock: BusinessCalendar | TwentyFourSeven) -> None:
     assert clock.business_seconds(utc(2026, 3, 4, 12), utc(2026, 3, 4, 10)) == 0
     assert clock.business_seconds(utc(2026, 3, 4, 12), utc(2026, 3, 4, 12)) == 0
@@ -427,8 +452,16 @@ def test_instants_in_any_offset_mean_the_same_moment() -> None:
         {"mon": [["09:00", "13:00"], ["12:00", "18:00"]]},
         {"monday": [["09:00", "17:00"]]},
     ],
-    ids=["one-digit hour", "after 24:00", "hour 25", "minute 60", "closes before it opens", "empty", "overlap",
-         "unknown weekday"],
+    ids=[
+        "one-digit hour",
+        "after 24:00",
+        "hour 25",
+        "minute 60",
+        "closes before it opens",
+        "empty",
+        "overlap",
+        "unknown weekday",
+    ],
 )
 def test_malformed_hours_are_rejected(hours: dict[str, list[list[str]]]) -> None:
     with pytest.raises(ValueError):
