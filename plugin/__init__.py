@@ -6,3 +6,10 @@ payloads), and the entry points ``cli`` and ``simulate``.
 """
 
 __version__ = "0.1.0"
+
+
+def create_app(*args, **kwargs):  # type: ignore[no-untyped-def]
+    """The Flask app (imported lazily so the simulator and the domain never load Flask)."""
+    from plugin.app import create_app as build  # noqa: PLC0415
+
+    return build(*args, **kwargs)

@@ -43,7 +43,7 @@ def load_settings(document: Any) -> Settings:
     )
 
 
-def flatten_errors(messages: Any, path: str = "") -> list[str]:
+def flatten_errors(messages: Any, path: str = "", root: str = "settings") -> list[str]:
     """marshmallow's nested error dict as ``sla_policies[0].targets[1].minutes: message`` lines."""
     if isinstance(messages, dict):
         lines = []
@@ -54,11 +54,11 @@ def flatten_errors(messages: Any, path: str = "") -> list[str]:
                 child = f"{path}[{key}]"
             else:
                 child = f"{path}.{key}" if path else str(key)
-            lines.extend(flatten_errors(value, child))
+            lines.extend(flatten_errors(value, child, root))
         return lines
     if isinstance(messages, list):
-        return [line for message in messages for line in flatten_errors(message, path)]
-    return [f"{path or 'settings'}: {messages}"]
+        return [line for message in messages for line in flatten_errors(message, path, root)]
+    return [f"{path or root}: {messages}"]
 
 
 def _cross_reference_problems(data: dict[str, Any]) -> list[str]:

@@ -1,0 +1,43 @@
+"""Configuration from the environment (twelve-factor): nothing secret lives in a file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+DEFAULT_DATABASE_URL = "sqlite:///var/sla-plugin.sqlite3"
+
+
+class ConfigError(ValueError):
+    """A required setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Config:
+    database_url: str
+    app_id: str
+    app_secret: str  # Standard Webhooks secret (whsec_…): signs lifecycle calls and host JWTs
+    encryption_key: str  # Fernet key for secrets at rest
+    session_ttl_seconds: int = 3600
+    max_body_bytes: int = 1024 * 1024
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
+        env = os.environ if env is None else env
+        missing = [name for name in ("SLA_APP_SECRET", "SLA_ENCRYPTION_KEY") if not env.get(name)]
+        if missing:
+            raise ConfigError(f"set {' and '.join(missing)} in the environment (see README: Configuration)")
+        if not env["SLA_APP_SECRET"].startswith("whsec_"):
+            raise ConfigError("SLA_APP_SECRET must be a Standard Webhooks secret starting with 'whsec_'")
+        try:
+            ttl = int(env.get("SLA_SESSION_TTL_SECONDS", "3600"))
+        except ValueError:
+            raise ConfigError("SLA_SESSION_TTL_SECONDS must be a whole number of seconds") from None
+        return cls(
+            database_url=env.get("SLA_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            app_id=env.get("SLA_APP_ID") or "sla-plugin",
+            app_secret=env["SLA_APP_SECRET"],
+            encryption_key=env["SLA_ENCRYPTION_KEY"],
+            session_ttl_seconds=ttl,
+        )

@@ -1,0 +1,1 @@
+"""The marketplace's install and uninstall calls."""

@@ -1,0 +1,58 @@
+"""Recomputing a ticket's SLA targets from its stored history, and queueing what the host must learn."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from plugin.domain.engine import TargetState, TicketOutcome, evaluate_ticket
+from plugin.store.models import Tenant
+from plugin.webhooks.payloads import parse_event
+
+from .tenant_settings import current_settings
+from .unit_of_work import UnitOfWork
+
+
+def recompute_ticket(uow: UnitOfWork, tenant: Tenant, ticket_id: str, now: datetime) -> TicketOutcome:
+    """Replay the ticket's whole stored history through the engine and persist every target's state.
+
+    The ticket row is locked first, so two workers handling events of one ticket serialise here.
+    """
+    data = uow.data_of(tenant.id)
+    ticket = data.lock_ticket(ticket_id, now)
+    version, _document, settings = current_settings(uow, tenant.id, tenant.timezone)
+    events = [event for event in map(parse_event, data.event_bodies(ticket_id)) if event is not None]
+    outcome = evaluate_ticket(ticket_id, events, settings, now)
+    ticket.priority, ticket.policy_id, ticket.deleted = outcome.priority, outcome.policy_id, outcome.deleted
+    ticket.settings_version, ticket.updated_at = version, now
+    data.replace_targets(ticket_id, (_target_row(target) for target in outcome.targets))
+    if outcome.priority_source == "rules" and outcome.rule_id is not None and not outcome.deleted:
+        # The rules decided a new ticket's priority: tell the host, once per ticket.
+        data.enqueue(
+            "set_priority",
+            ticket_id,
+            {"priority": outcome.priority, "rule_id": outcome.rule_id},
+            key=f"set-priority:{ticket_id}",
+            now=now,
+        )
+    return outcome
+
+
+
+
+def _target_row(target: TargetState) -> dict[str, Any]:
+    return {
+        "metric": target.metric,
+        "cycle": target.cycle,
+        "policy_id": target.policy_id,
+        "status": target.status,
+        "started_at": target.started_at,
+        "due_at": target.due_at,
+        "warn_at": target.warn_at,
+        "stopped_at": target.stopped_at,
+        "breached_at": target.breached_at,
+        "decided_at": target.decided_at,
+        "business_seconds": target.business_seconds,
+        "target_seconds": target.target_seconds,
+        "success_rate_percent": target.success_rate_percent,
+    }

@@ -1,0 +1,36 @@
+"""A unit of work: one transaction; nothing is saved unless the handler commits."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from plugin.store.repositories import TenantData, Tenants, TokenIds
+
+
+class UnitOfWork:
+    session: Session
+    tenants: Tenants
+    token_ids: TokenIds
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._sessions()
+        self.tenants = Tenants(self.session)
+        self.token_ids = TokenIds(self.session)
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.session.rollback()  # a no-op after commit; discards anything uncommitted
+        self.session.close()
+
+    def data_of(self, tenant_id: int) -> TenantData:
+        return TenantData(self.session, tenant_id)
+
+    def commit(self) -> None:
+        self.session.commit()

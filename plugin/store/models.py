@@ -1,0 +1,173 @@
+"""SQLAlchemy 2 models. Every row carries its tenant; every query is scoped by it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JSONDocument = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime(), dict[str, Any]: JSONDocument}
+
+
+class Tenant(Base):
+    """One installation of the plugin in one host account."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    api_base_url: Mapped[str] = mapped_column(sa.String(2000))
+    access_token_encrypted: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    webhook_secret_encrypted: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    timezone: Mapped[str] = mapped_column(sa.String(64))
+    host_origin: Mapped[str] = mapped_column(sa.String(2000))
+    status: Mapped[str] = mapped_column(sa.String(20), default="active")  # active | paused
+    installed_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class SettingsVersion(Base):
+    """Every saved settings document, so edits can be audited; the highest version is in force."""
+
+    __tablename__ = "settings_versions"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(sa.ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int]
+    document: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(sa.String(200))
+    apply_to: Mapped[str] = mapped_column(sa.String(20), default="open_tickets")  # or new_tickets
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "ticket_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(sa.ForeignKey("tenants.id", ondelete="CASCADE"))
+    ticket_id: Mapped[str] = mapped_column(sa.String(200))
+    priority: Mapped[str | None] = mapped_column(sa.String(20))
+    policy_id: Mapped[str | None] = mapped_column(sa.String(200))
+    settings_version: Mapped[int | None]
+    deleted: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime]
+
+
+class StoredEvent(Base):
+    """A ticket's event history: the webhook bodies, replayed by the engine."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "event_id"),
+        sa.Index("ix_ticket_events_ticket", "tenant_id", "ticket_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(sa.ForeignKey("tenants.id", ondelete="CASCADE"))
+    ticket_id: Mapped[str] = mapped_column(sa.String(200))
+    event_id: Mapped[str] = mapped_column(sa.String(200))
+    type: Mapped[str] = mapped_column(sa.String(40))
+    occurred_at: Mapped[datetime]
+    body: Mapped[dict[str, Any]]
+
+
+class SlaTarget(Base):
+    """The engine's latest reading of one target instance; rewritten on every recompute."""
+
+    __tablename__ = "sla_targets"
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "ticket_id", "metric", "cycle"),
+        sa.Index("ix_sla_targets_due", "status", "due_at"),
+        sa.Index("ix_sla_targets_decided", "tenant_id", "decided_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(sa.ForeignKey("tenants.id", ondelete="CASCADE"))
+    ticket_id: Mapped[str] = mapped_column(sa.String(200))
+    metric: Mapped[str] = mapped_column(sa.String(40))
+    cycle: Mapped[int]
+    policy_id: Mapped[str] = mapped_column(sa.String(200))
+    status: Mapped[str] = mapped_column(sa.String(20))
+    started_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    warn_at: Mapped[datetime | None]
+    stopped_at: Mapped[datetime | None]
+    breached_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    business_seconds: Mapped[int]
+    target_seconds: Mapped[int]
+    success_rate_percent: Mapped[float]
+
+
+class InboxEntry(Base):
+    """Webhook ids already processed: a redelivery finds its id here and has no second effect."""
+
+    __tablename__ = "webhook_inbox"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "webhook_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(sa.ForeignKey("tenants.id", ondelete="CASCADE"))
+    webhook_id: Mapped[str] = mapped_column(sa.String(200))
+    received_at: Mapped[datetime]
+
+
+class OutboxCommand(Base):
+    """A call to make to the host, written in the same transaction as the change that needs it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "idempotency_key"),
+        sa.Index("ix_outbox_pending", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(sa.ForeignKey("tenants.id", ondelete="CASCADE"))
+    ticket_id: Mapped[str | None] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    payload: Mapped[dict[str, Any]]
+    idempotency_key: Mapped[str] = mapped_column(sa.String(400))
+    status: Mapped[str] = mapped_column(sa.String(20), default="pending")  # pending | done | dead
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(sa.String(2000))
+
+
+class UsedTokenId(Base):
+    """jti of settings-page JWTs already exchanged: each may be used once."""
+
+    __tablename__ = "used_token_ids"
+
+    jti: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    expires_at: Mapped[datetime]
