@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 from typing import Any
@@ -37,8 +39,12 @@ class InstallSchema(Schema):
 
     @validates("webhook_secret")
     def _standard_webhooks_secret(self, value: str, **_: Any) -> None:
-        if not value.startswith("whsec_") or len(value) < 16:
-            raise ValidationError("must be a Standard Webhooks secret ('whsec_' and base64)")
+        try:
+            valid = value.startswith("whsec_") and len(base64.b64decode(value[6:], validate=True)) >= 16
+        except (binascii.Error, ValueError):
+            valid = False
+        if not valid:
+            raise ValidationError("must be a Standard Webhooks secret ('whsec_' and at least 16 bytes in base64)")
 
 
 class UninstallSchema(Schema):

@@ -26,8 +26,7 @@ class UnitOfWork:
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
-        self.session.rollback()  # a no-op after commit; discards anything uncommitted
-        self.session.close()
+        self.session.close()  # rolls back anything uncommitted; loaded objects stay readable
 
     def data_of(self, tenant_id: int) -> TenantData:
         return TenantData(self.session, tenant_id)

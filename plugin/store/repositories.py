@@ -17,8 +17,10 @@ def insert_if_absent(session: Session, model: type[Any], values: dict[str, Any])
     """INSERT … ON CONFLICT DO NOTHING; True when the row is new. Safe under concurrent writers."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    key = sa.inspect(model).primary_key[0]
+    # RETURNING, not rowcount: the ORM path does not report rowcount on every driver.
+    statement = insert(model).values(**values).on_conflict_do_nothing().returning(key)
+    return session.execute(statement).first() is not None
 
 
 class Tenants:

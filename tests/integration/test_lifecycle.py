@@ -1,0 +1,111 @@
+"""Install and uninstall: signed with the app secret, idempotent, and thorough on the way out."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from plugin.config import Config
+from plugin.store.models import InboxEntry, SettingsVersion, SlaTarget, StoredEvent, Tenant, Ticket
+from tests.integration.conftest import InstalledTenant
+from tests.support import install_body, new_webhook_secret, signed_headers
+
+
+def post(client: Any, config: Config, path: str, body: str, secret: str | None = None) -> Any:
+    return client.post(path, data=body, headers=signed_headers(secret or config.app_secret, body))
+
+
+def tenants(app: Flask) -> list[Tenant]:
+    with app.extensions["sla_runtime"].uow() as uow:
+        return list(uow.session.scalars(sa.select(Tenant)))
+
+
+def test_install_stores_secrets_encrypted(client: Any, config: Config, app: Flask) -> None:
+    secret = new_webhook_secret()
+    body = install_body("acme", secret)
+    response = post(client, config, "/lifecycle/install", body)
+    assert response.status_code == 200 and response.get_json() == {"status": "installed", "account_id": "acme"}
+    [tenant] = tenants(app)
+    token = json.loads(body)["access_token"]
+    assert token.encode() not in tenant.access_token_encrypted
+    assert secret.encode() not in tenant.webhook_secret_encrypted
+    assert app.extensions["sla_runtime"].box.open(tenant.access_token_encrypted) == token
+
+
+def test_reinstall_is_idempotent_and_rotates_credentials(
+    install: Callable[..., InstalledTenant], client: Any, config: Config, app: Flask
+) -> None:
+    install("acme")
+    new_secret = new_webhook_secret()
+    response = post(client, config, "/lifecycle/install", install_body("acme", new_secret, timezone="Europe/Istanbul"))
+    assert response.get_json()["status"] == "updated"
+    [tenant] = tenants(app)
+    assert tenant.timezone == "Europe/Istanbul"
+    assert app.extensions["sla_runtime"].box.open(tenant.webhook_secret_encrypted) == new_secret
+
+
+def test_install_signed_with_another_secret_is_401(client: Any, config: Config, app: Flask) -> None:
+    response = post(client, config, "/lifecycle/install", install_body("acme", new_webhook_secret()),
+                    secret=new_webhook_secret())
+    assert response.status_code == 401 and response.get_json()["error"] == "invalid_signature"
+    assert tenants(app) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"timezone": "Mars/Base"}, "timezone: unknown IANA time zone 'Mars/Base'"),
+        ({"webhook_secret": "hunter2"}, "webhook_secret: must be a Standard Webhooks secret"),
+        ({"webhook_secret": "whsec_!!!not-base64!!!"}, "webhook_secret: must be a Standard Webhooks secret"),
+        ({"api_base_url": "ftp://host"}, "api_base_url: must be an http(s) URL"),
+        ({"account_id": None}, "account_id: Field may not be null"),
+        ({"extra": 1}, "extra: Unknown field"),
+    ],
+)
+def test_invalid_install_is_400_naming_the_field(client: Any, config: Config, change: dict[str, Any],
+                                                  problem: str) -> None:
+    body = json.dumps(json.loads(install_body("acme", new_webhook_secret())) | change)
+    response = post(client, config, "/lifecycle/install", body)
+    assert response.status_code == 400
+    assert any(line.startswith(problem) for line in response.get_json()["problems"]), response.get_json()
+
+
+def test_install_body_that_is_not_json_is_400(client: Any, config: Config) -> None:
+    response = post(client, config, "/lifecycle/install", "account_id=acme")
+    assert response.status_code == 400 and response.get_json()["error"] == "malformed_body"
+
+
+def test_uninstall_deletes_every_row_of_the_tenant_and_nothing_else(
+    install: Callable[..., InstalledTenant], client: Any, config: Config, app: Flask, example_settings: dict[str, Any],
+    example_events: list[str],
+) -> None:
+    runtime = app.extensions["sla_runtime"]
+    for account in ("acme", "globex"):
+        tenant = install(account)
+        tenant.configure(app, example_settings)
+        for line in example_events[:20]:
+            assert tenant.send(line.replace('"account_id": "acme"', f'"account_id": "{account}"')).status_code == 200
+    response = post(client, config, "/lifecycle/uninstall", json.dumps({"account_id": "acme"}))
+    assert response.get_json() == {"status": "uninstalled", "account_id": "acme"}
+    assert [tenant.account_id for tenant in tenants(app)] == ["globex"]
+    with runtime.uow() as uow:
+        for model in (SettingsVersion, Ticket, StoredEvent, SlaTarget, InboxEntry):
+            owners = set(uow.session.scalars(sa.select(model.tenant_id)))
+            assert len(owners) == 1, model.__tablename__
+    again = post(client, config, "/lifecycle/uninstall", json.dumps({"account_id": "acme"}))
+    assert again.get_json()["status"] == "not_installed"
+
+
+def test_webhooks_of_an_uninstalled_tenant_are_404(
+    install: Callable[..., InstalledTenant], client: Any, config: Config
+) -> None:
+    tenant = install("acme")
+    post(client, config, "/lifecycle/uninstall", json.dumps({"account_id": "acme"}))
+    response = tenant.send({"id": "e", "type": "ticket.deleted", "occurred_at": "2026-03-02T09:00:00Z",
+                            "data": {"ticket": {"id": "T1"}}})
+    assert response.status_code == 404

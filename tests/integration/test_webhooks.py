@@ -1,0 +1,198 @@
+"""POST /webhooks/<account_id>: every error answer, deduplication, and the effects of an event."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from plugin.store.models import InboxEntry, OutboxCommand, SlaTarget, StoredEvent, Ticket
+from tests.integration.conftest import InstalledTenant
+from tests.support import signed_headers
+
+CREATED = {
+    "id": "evt_1",
+    "type": "ticket.created",
+    "occurred_at": "2026-03-02T09:00:00Z",
+    "account_id": "acme",
+    "data": {"ticket": {"id": "T1", "product": "Orange", "channel": "email", "subject": "Total outage",
+                        "body": "Nothing works", "status": "new", "priority": None,
+                        "requester": {"name": "Ayşe", "email": "ayse@example.com"}, "tags": [],
+                        "created_at": "2026-03-02T09:00:00Z", "updated_at": "2026-03-02T09:00:00Z"}},
+}
+
+
+def count(app: Flask, model: type[Any]) -> int:
+    with app.extensions["sla_runtime"].uow() as uow:
+        return uow.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
+
+
+@pytest.fixture
+def tenant(install: Callable[..., InstalledTenant], example_settings: dict[str, Any], app: Flask) -> InstalledTenant:
+    tenant = install("acme")
+    tenant.configure(app, example_settings)
+    return tenant
+
+
+def test_signed_event_is_processed_and_starts_targets(tenant: InstalledTenant, app: Flask) -> None:
+    response = tenant.send(CREATED)
+    assert response.status_code == 200 and response.get_json() == {"status": "processed"}
+    with app.extensions["sla_runtime"].uow() as uow:
+        target = uow.session.scalar(sa.select(SlaTarget))
+        assert target is not None and target.metric == "first_response" and target.policy_id == "orange-email-urgent"
+        # 2026-03-02 is long past by the wall clock: unanswered, the target breached at its due instant.
+        assert target.due_at == datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+        assert target.status == "breached"
+        outbox = uow.session.scalars(sa.select(OutboxCommand)).all()
+        assert [(command.kind, command.payload["priority"]) for command in outbox] == [("set_priority", "urgent")]
+
+
+def test_duplicate_webhook_has_no_second_effect(tenant: InstalledTenant, app: Flask, client: Any) -> None:
+    text = json.dumps(CREATED)
+    headers = signed_headers(tenant.webhook_secret, text)
+    first = client.post("/webhooks/acme", data=text, headers=headers)
+    second = client.post("/webhooks/acme", data=text, headers=headers)
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert second.get_json() == {"status": "duplicate"}
+    assert (count(app, InboxEntry), count(app, StoredEvent), count(app, OutboxCommand)) == (1, 1, 1)
+
+
+def test_same_event_under_a_new_webhook_id_adds_nothing(tenant: InstalledTenant, app: Flask) -> None:
+    tenant.send(CREATED)
+    tenant.send(CREATED)
+    assert (count(app, InboxEntry), count(app, StoredEvent), count(app, OutboxCommand)) == (2, 1, 1)
+
+
+def test_unknown_event_type_is_acknowledged_and_ignored(tenant: InstalledTenant, app: Flask) -> None:
+    response = tenant.send(CREATED | {"type": "ticket.merged"})
+    assert response.status_code == 200 and response.get_json() == {"status": "ignored"}
+    assert count(app, StoredEvent) == 0
+
+
+def test_agent_priority_is_kept_and_not_written_back(tenant: InstalledTenant, app: Flask) -> None:
+    body = json.loads(json.dumps(CREATED))
+    body["data"]["ticket"]["priority"] = "urgent"
+    tenant.send(body)
+    assert count(app, OutboxCommand) == 0
+    with app.extensions["sla_runtime"].uow() as uow:
+        ticket = uow.session.scalar(sa.select(Ticket))
+        assert ticket is not None and ticket.priority == "urgent" and ticket.policy_id == "orange-email-urgent"
+
+
+def rejected(response: Any, status: int, error: str, message: str = "") -> None:
+    assert response.status_code == status, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["error"] == error and message in body["message"], body
+
+
+def test_bad_signature_is_401(tenant: InstalledTenant, client: Any) -> None:
+    text = json.dumps(CREATED)
+    headers = signed_headers(tenant.webhook_secret, text + " ")
+    rejected(client.post("/webhooks/acme", data=text, headers=headers), 401, "invalid_signature", "does not verify")
+
+
+def test_signature_with_another_tenants_secret_is_401(
+    tenant: InstalledTenant, install: Callable[..., InstalledTenant], client: Any
+) -> None:
+    other = install("globex")
+    text = json.dumps(CREATED)
+    rejected(client.post("/webhooks/acme", data=text, headers=signed_headers(other.webhook_secret, text)),
+             401, "invalid_signature")
+
+
+@pytest.mark.parametrize(("shift", "words"), [(-timedelta(minutes=6), "older"), (timedelta(minutes=6), "future")])
+def test_stale_or_future_timestamp_is_401(tenant: InstalledTenant, client: Any, shift: timedelta, words: str) -> None:
+    text = json.dumps(CREATED)
+    headers = signed_headers(tenant.webhook_secret, text, at=datetime.now(UTC) + shift)
+    rejected(client.post("/webhooks/acme", data=text, headers=headers), 401, "invalid_signature", words)
+
+
+def test_missing_signature_headers_are_401(tenant: InstalledTenant, client: Any) -> None:
+    response = client.post("/webhooks/acme", data=json.dumps(CREATED), headers={"content-type": "application/json"})
+    rejected(response, 401, "invalid_signature", "missing header(s): webhook-id, webhook-timestamp, webhook-signature")
+
+
+def test_garbled_signature_header_is_401_not_500(tenant: InstalledTenant, client: Any) -> None:
+    text = json.dumps(CREATED)
+    headers = signed_headers(tenant.webhook_secret, text) | {"webhook-signature": "v1"}
+    rejected(client.post("/webhooks/acme", data=text, headers=headers), 401, "invalid_signature")
+
+
+def test_unknown_tenant_is_404(tenant: InstalledTenant, client: Any) -> None:
+    text = json.dumps(CREATED)
+    response = client.post("/webhooks/initech", data=text, headers=signed_headers(tenant.webhook_secret, text))
+    rejected(response, 404, "unknown_account", "initech")
+
+
+def test_malformed_json_is_400(tenant: InstalledTenant) -> None:
+    rejected(tenant.send('{"id": "evt_1", "type": '), 400, "malformed_body", "not valid JSON")
+
+
+def test_body_that_is_not_utf8_is_rejected_cleanly(tenant: InstalledTenant, client: Any) -> None:
+    body = b'{"id": "\xff"}'
+    headers = signed_headers(tenant.webhook_secret, "placeholder")
+    assert client.post("/webhooks/acme", data=body, headers=headers).status_code in (400, 401)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("id",), None, "id: missing"),
+        (("occurred_at",), 12, "occurred_at: must be a non-empty string"),
+        (("data", "ticket", "id"), None, "data.ticket.id: missing"),
+        (("data", "ticket", "tags"), "vip", "data.ticket.tags: must be a list of strings"),
+        (("data", "ticket", "created_at"), "yesterday", "data.ticket.created_at: 'yesterday' is not an ISO 8601"),
+        (("data",), "ticket", "data: must be a JSON object"),
+        (("account_id",), "globex", "account_id: does not match the URL"),
+    ],
+)
+def test_missing_fields_and_wrong_types_are_400_naming_the_field(
+    tenant: InstalledTenant, path: tuple[str, ...], value: Any, message: str
+) -> None:
+    body = json.loads(json.dumps(CREATED))
+    node = body
+    for key in path[:-1]:
+        node = node[key]
+    if value is None:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    rejected(tenant.send(body), 400, "invalid_event", message)
+
+
+def test_body_over_one_mebibyte_is_413(tenant: InstalledTenant, client: Any) -> None:
+    text = json.dumps(CREATED | {"padding": "x" * (1024 * 1024)})
+    rejected(client.post("/webhooks/acme", data=text, headers=signed_headers(tenant.webhook_secret, text)),
+             413, "body_too_large")
+
+
+def test_rejections_leave_no_trace(tenant: InstalledTenant, client: Any, app: Flask) -> None:
+    text = json.dumps(CREATED)
+    client.post("/webhooks/acme", data=text, headers=signed_headers(tenant.webhook_secret, text + "x"))
+    tenant.send('{"broken"')
+    assert (count(app, InboxEntry), count(app, StoredEvent)) == (0, 0)
+
+
+def test_worked_example_shuffled_and_twice_gives_expected_targets(
+    tenant: InstalledTenant, example_events: list[str], app: Flask
+) -> None:
+    deliveries = [(line, signed_headers(tenant.webhook_secret, line)) for line in example_events]
+    deliveries = deliveries + deliveries
+    random.Random(3).shuffle(deliveries)
+    for line, headers in deliveries:
+        assert tenant.client.post("/webhooks/acme", data=line, headers=headers).status_code == 200
+    with app.extensions["sla_runtime"].uow() as uow:
+        statuses = uow.session.execute(
+            sa.select(SlaTarget.status, sa.func.count()).group_by(SlaTarget.status)
+        ).all()
+        priorities = uow.session.scalars(
+            sa.select(OutboxCommand.payload).where(OutboxCommand.kind == "set_priority")
+        ).all()
+    assert dict(statuses) == {"met": 70, "breached": 30}
+    assert len(priorities) == 100 and {payload["priority"] for payload in priorities} == {"urgent"}
