@@ -4,12 +4,15 @@ An instant is business time iff, in the calendar's zone, its wall-clock time lie
 that weekday's windows ``[open, close)`` and its local date is not a holiday. Business time
 counts real elapsed seconds, so a window that spans a DST change is an hour shorter or longer.
 
-The implementation walks windows, never minutes: each local day is turned once into the UTC
-intervals it contributes (cached), and a deadline is found by subtracting whole intervals.
+The implementation never steps through time: each local day is turned once into the UTC
+intervals it contributes, kept with running totals, and a deadline or a sum is two binary
+searches over them, so its cost does not grow with the length of the target.
 """
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Container, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
@@ -23,6 +26,7 @@ _SPAN_BEFORE, _SPAN_AFTER = 15 * 3600, DAY + 15 * 3600
 _OFFSET_PROBE_STEP = 3 * 3600  # no zone changes its offset twice within three hours
 # A calendar closed this many days in a row is treated as never opening again.
 MAX_CLOSED_DAYS = 3 * 366
+FIRST_CHUNK_DAYS, CHUNK_DAYS = 7, 366  # the covered range starts small and grows up to a year at a time
 
 Interval = tuple[int, int]
 
@@ -58,7 +62,7 @@ def to_epoch(instant: datetime, *, round_up: bool = False) -> int:
     """Whole seconds since the epoch of an aware instant (the calendar's precision is one second)."""
     if instant.tzinfo is None:
         raise ValueError(f"{instant.isoformat()} has no time zone; instants must be aware")
-    seconds = int(instant.replace(microsecond=0).timestamp())
+    seconds = math.floor(instant.timestamp())
     return seconds + 1 if round_up and instant.microsecond else seconds
 
 
@@ -106,7 +110,13 @@ class BusinessCalendar:
         if not any(self._weekly):
             raise NoBusinessTime("the calendar has no opening hours on any weekday")
         self._holidays = holidays
-        self._days: dict[date, tuple[Interval, ...]] = {}
+        self._first_day: date | None = None  # covered local days: [first_day, end_day)
+        self._end_day = date.min
+        self._opens: list[int] = []
+        self._closes: list[int] = []
+        self._cumulative: list[int] = []
+        self._closed_run = 0
+        self._lo_safe, self._hi_safe = 1, 0  # nothing covered yet
 
     @classmethod
     def from_hours(
@@ -128,7 +138,9 @@ class BusinessCalendar:
         """The earliest instant D ≥ start with exactly ``seconds`` business seconds in [start, D).
 
         A start between two whole seconds counts from the next one, so D is never early."""
-        return from_epoch(self.deadline_ts(to_epoch(start, round_up=True), seconds))
+        if start.tzinfo is None:
+            to_epoch(start)  # raises the naive-datetime error
+        return datetime.fromtimestamp(self.deadline_ts(math.ceil(start.timestamp()), seconds), UTC)
 
     def business_seconds(self, start: datetime, end: datetime) -> int:
         """Business seconds in [start, end); zero when end is not after start."""
@@ -141,78 +153,144 @@ class BusinessCalendar:
     # -- the same on epoch seconds, for the engine's inner loops ----------------------------
 
     def deadline_ts(self, start: int, seconds: int) -> int:
-        _check_budget(seconds)
-        if seconds == 0:
+        if seconds <= 0:
+            _check_budget(seconds)
             return start
-        remaining = seconds
-        for opens, closes in self._intervals_from(start):
-            span = closes - opens
-            if span >= remaining:
-                return opens + remaining
-            remaining -= span
-        raise AssertionError("unreachable: without `until`, _intervals_from ends only by raising")
+        if not self._lo_safe <= start <= self._hi_safe:
+            self._cover(start)
+        cumulative, closes = self._cumulative, self._closes
+        # Inlined _spent_before(start): this is the hottest line of the engine.
+        index = bisect_right(closes, start)
+        if index == len(closes):
+            goal = (cumulative[-1] if cumulative else 0) + seconds
+        else:
+            goal = (cumulative[index - 1] if index else 0) + max(0, start - self._opens[index]) + seconds
+        while not cumulative or goal > cumulative[-1]:
+            if self._closed_run > MAX_CLOSED_DAYS:
+                raise NoBusinessTime(f"the calendar is closed for more than {MAX_CLOSED_DAYS} days in a row")
+            self._append_days(self._end_day + timedelta(days=self._next_chunk_days()))
+        # The first interval whose running total reaches the goal holds the deadline; a goal met
+        # exactly at an interval's end is that close, not the next opening.
+        index = bisect_left(cumulative, goal)
+        return closes[index] - (cumulative[index] - goal)
 
     def business_seconds_ts(self, start: int, end: int) -> int:
-        total = 0
         if end <= start:
             return 0
-        for opens, closes in self._intervals_from(start, until=end):
-            if opens >= end:
-                break
-            total += min(closes, end) - opens
-        return total
+        for instant in (start, end):
+            if not self._lo_safe <= instant <= self._hi_safe:
+                self._cover(instant)
+        return self._spent_before(end) - self._spent_before(start)
 
     # -- internals ---------------------------------------------------------------------------
+    # Business intervals of a contiguous range of local days are kept in three parallel lists:
+    # opening and closing instants, and the running total of business seconds at each close.
+    # A query is then two binary searches, whatever the length of the target.
 
-    def _intervals_from(self, start: int, until: int | None = None) -> Iterator[Interval]:
-        """Business intervals in UTC order, clipped to begin at ``start``; endless unless ``until``."""
-        day = datetime.fromtimestamp(start, self._zone).date() - timedelta(days=1)
-        closed_days = 0
-        while until is None or (day - _EPOCH_DATE).days * DAY - _SPAN_BEFORE < until:
-            intervals = self._day_intervals(day)
-            closed_days = 0 if intervals else closed_days + 1
-            if closed_days > MAX_CLOSED_DAYS:
-                raise NoBusinessTime(
-                    f"the calendar is closed for more than {MAX_CLOSED_DAYS} days in a row after {day}"
-                )
-            for opens, closes in intervals:
-                if closes > start:
-                    yield max(opens, start), closes
+    def _spent_before(self, instant: int) -> int:
+        """Business seconds from the start of the covered range up to ``instant``."""
+        index = bisect_right(self._closes, instant)
+        if index == len(self._closes):
+            return self._cumulative[-1] if self._cumulative else 0
+        before = self._cumulative[index - 1] if index else 0
+        return before + max(0, instant - self._opens[index])
+
+    def _cover(self, instant: int) -> None:
+        """Extend the covered days until ``instant`` lies well inside them."""
+        if self._first_day is None:
+            day = datetime.fromtimestamp(instant, self._zone).date()
+            self._first_day = self._end_day = day - timedelta(days=3)
+            self._append_days(day + timedelta(days=FIRST_CHUNK_DAYS))
+        while instant < self._lo_safe:
+            self._prepend_days(self._first_day - timedelta(days=self._next_chunk_days()))
+        while instant > self._hi_safe:
+            self._append_days(self._end_day + timedelta(days=self._next_chunk_days()))
+
+    def _next_chunk_days(self) -> int:
+        """Grow by as much as is covered already (at most a year): few extensions, small first ones."""
+        assert self._first_day is not None
+        return max(FIRST_CHUNK_DAYS, min(CHUNK_DAYS, (self._end_day - self._first_day).days))
+
+    def _append_days(self, end_day: date) -> None:
+        opens, closes, totals, closed_run = self._days_between(self._end_day, end_day)
+        carried = self._cumulative[-1] if self._cumulative else 0
+        self._opens += opens
+        self._closes += closes
+        self._cumulative += [carried + total for total in totals]
+        self._closed_run = closed_run if opens else self._closed_run + closed_run
+        self._end_day = end_day
+        self._hi_safe = _naive_midnight(end_day) - DAY  # a day's intervals end by midnight + 36 h
+
+    def _prepend_days(self, first_day: date) -> None:
+        assert self._first_day is not None
+        opens, closes, totals, closed_run = self._days_between(first_day, self._first_day)
+        if not self._opens:
+            self._closed_run += closed_run
+        carried = totals[-1] if totals else 0
+        self._opens = opens + self._opens
+        self._closes = closes + self._closes
+        self._cumulative = totals + [carried + total for total in self._cumulative]
+        self._first_day = first_day
+        self._lo_safe = _naive_midnight(first_day) + 2 * DAY  # a day's intervals start after midnight - 14 h
+
+    def _days_between(self, first_day: date, end_day: date) -> tuple[list[int], list[int], list[int], int]:
+        """Intervals of local days [first_day, end_day): opens, closes, running totals, closed days at the end."""
+        opens: list[int] = []
+        closes: list[int] = []
+        totals: list[int] = []
+        total = closed_run = 0
+        offsets = _OffsetTimeline(
+            self._zone, _naive_midnight(first_day) - _SPAN_BEFORE, _naive_midnight(end_day) + _SPAN_AFTER
+        )
+        day = first_day
+        while day < end_day:
+            intervals = self._day_intervals(day, offsets)
+            closed_run = 0 if intervals else closed_run + 1
+            for opening, closing in intervals:
+                total += closing - opening
+                opens.append(opening)
+                closes.append(closing)
+                totals.append(total)
             day += timedelta(days=1)
+        return opens, closes, totals, closed_run
 
-    def _day_intervals(self, day: date) -> tuple[Interval, ...]:
-        cached = self._days.get(day)
-        if cached is not None:
-            return cached
+    def _day_intervals(self, day: date, offsets: _OffsetTimeline) -> list[Interval]:
         windows = () if day in self._holidays else self._weekly[day.weekday()]
         intervals: list[Interval] = []
         if windows:
-            midnight = (day - _EPOCH_DATE).days * DAY  # local midnight, read as if it were UTC
-            for seg_start, seg_end, offset in self._offset_segments(
-                midnight - _SPAN_BEFORE, midnight + _SPAN_AFTER
-            ):
+            midnight = _naive_midnight(day)  # local midnight, read as if it were UTC
+            for seg_start, seg_end, offset in offsets.segments(midnight - _SPAN_BEFORE, midnight + _SPAN_AFTER):
                 for opens, closes in windows:
                     lo = max(seg_start, midnight + opens - offset)
                     hi = min(seg_end, midnight + closes - offset)
                     if lo < hi:
                         intervals.append((lo, hi))
-        result = tuple(_merge(sorted(intervals)))
-        self._days[day] = result
-        return result
+        return list(_merge(sorted(intervals)))
 
-    def _offset_segments(self, lo: int, hi: int) -> Iterator[tuple[int, int, int]]:
-        """Split [lo, hi) into pieces of constant UTC offset: (start, end, offset)."""
-        seg_start, offset = lo, utc_offset(self._zone, lo)
+
+class _OffsetTimeline:
+    """A zone's UTC offsets over [lo, hi): where each offset starts, found by probing once."""
+
+    def __init__(self, zone: ZoneInfo, lo: int, hi: int) -> None:
+        offset = utc_offset(zone, lo)
+        self.starts, self.offsets = [lo], [offset]
         probe = lo
         while probe < hi:
-            nxt = min(probe + _OFFSET_PROBE_STEP, hi)
-            nxt_offset = utc_offset(self._zone, nxt)
-            if nxt_offset != offset:
-                change = first_second_with_offset(self._zone, probe, nxt, nxt_offset)
-                yield seg_start, change, offset
-                seg_start, offset = change, nxt_offset
-            probe = nxt
-        yield seg_start, hi, offset
+            following = min(probe + _OFFSET_PROBE_STEP, hi)
+            following_offset = utc_offset(zone, following)
+            if following_offset != offset:
+                self.starts.append(first_second_with_offset(zone, probe, following, following_offset))
+                self.offsets.append(following_offset)
+                offset = following_offset
+            probe = following
+
+    def segments(self, lo: int, hi: int) -> Iterator[tuple[int, int, int]]:
+        """[lo, hi) split into pieces of constant offset: (start, end, offset)."""
+        index = max(0, bisect_right(self.starts, lo) - 1)
+        while index < len(self.starts) and self.starts[index] < hi:
+            end = self.starts[index + 1] if index + 1 < len(self.starts) else hi
+            yield max(lo, self.starts[index]), min(hi, end), self.offsets[index]
+            index += 1
 
 
 def utc_offset(zone: ZoneInfo, at: int) -> int:
@@ -230,6 +308,10 @@ def first_second_with_offset(zone: ZoneInfo, before: int, after: int, offset: in
         else:
             before = middle
     return after
+
+
+def _naive_midnight(day: date) -> int:
+    return (day - _EPOCH_DATE).days * DAY
 
 
 def _merge(intervals: list[Interval]) -> Iterator[Interval]:
