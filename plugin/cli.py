@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 
-from plugin.report_formats import report_csv, report_row_document, report_table, ticket_document
-from plugin.simulate import InputFileError, Simulation, read_events_file, read_settings_file, simulate
+from plugin.report_formats import write_simulation
+from plugin.simulate import InputFileError, read_settings_file, replay_events_file
 
 USAGE_ERROR = 2
 
@@ -54,32 +54,13 @@ def _simulate(args: argparse.Namespace) -> int:
     now = args.now or datetime.now(UTC)  # the entry point is where the wall clock is read
     try:
         settings = read_settings_file(args.config)
-        events = read_events_file(args.events)
+        tickets = replay_events_file(settings, args.events, now)
+        first = next(tickets, None)  # the whole file is checked before anything is printed
     except InputFileError as error:
         print(f"sla-plugin simulate: {error}", file=sys.stderr)
         return USAGE_ERROR
-    result = simulate(settings, events, now)
-    sys.stdout.write(_render(result, args.format))
+    write_simulation(chain([first], tickets) if first else (), settings.timezone, args.format, sys.stdout)
     return 0
-
-
-def _render(result: Simulation, output_format: str) -> str:
-    if output_format == "csv":
-        return report_csv({"hourly": result.hourly, "daily": result.daily})
-    if output_format == "table":
-        with_targets = sum(1 for ticket in result.tickets if ticket.targets)
-        summary = f"{len(result.tickets)} tickets replayed, {with_targets} under an SLA policy"
-        return "\n\n".join(
-            [summary, report_table("Daily", result.daily), report_table("Hourly", result.hourly)]
-        ) + "\n"
-    document = {
-        "tickets": [ticket_document(ticket) for ticket in result.tickets],
-        "reports": {
-            "hourly": [report_row_document(row) for row in result.hourly],
-            "daily": [report_row_document(row) for row in result.daily],
-        },
-    }
-    return json.dumps(document, indent=1) + "\n"
 
 
 if __name__ == "__main__":

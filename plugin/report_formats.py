@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
+
+import orjson
 
 from plugin.domain.engine import TargetState, TicketOutcome
-from plugin.domain.reports import ReportRow
+from plugin.domain.reports import ReportBuilder, ReportRow
 
 REPORT_COLUMNS = (
     "period_start",
@@ -109,3 +113,31 @@ def report_table(title: str, rows: list[ReportRow]) -> str:
 
     body = [line(values) for values in cells] or ["(no targets decided in this range)"]
     return "\n".join([title, line(headers), line(["-" * width for width in widths]), *body])
+
+
+def write_simulation(tickets: Iterable[TicketOutcome], timezone: str, output_format: str, out: TextIO) -> None:
+    """Stream the simulator's output: tickets are written as they come, reports at the end."""
+    hourly, daily = ReportBuilder("hourly", timezone), ReportBuilder("daily", timezone)
+    replayed = with_targets = 0
+    if output_format == "json":
+        out.write('{"tickets": [')
+    for ticket in tickets:
+        for target in ticket.targets:
+            hourly.add(target)
+            daily.add(target)
+        if output_format == "json":
+            out.write(("\n " if replayed == 0 else ",\n ") + orjson.dumps(ticket_document(ticket)).decode())
+        replayed += 1
+        with_targets += bool(ticket.targets)
+    if output_format == "json":
+        reports = {
+            "hourly": [report_row_document(row) for row in hourly.rows()],
+            "daily": [report_row_document(row) for row in daily.rows()],
+        }
+        out.write('\n ],\n "reports": ' + json.dumps(reports, indent=1).replace("\n", "\n ") + "\n}\n")
+    elif output_format == "csv":
+        out.write(report_csv({"hourly": hourly.rows(), "daily": daily.rows()}))
+    else:
+        summary = f"{replayed} tickets replayed, {with_targets} under an SLA policy"
+        tables = [summary, report_table("Daily", daily.rows()), report_table("Hourly", hourly.rows())]
+        out.write("\n\n".join(tables) + "\n")

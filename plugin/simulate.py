@@ -7,19 +7,27 @@ have been last month under this draft policy?" gets the answer the plugin would 
 from __future__ import annotations
 
 import json
+import marshal
+import tempfile
+import zlib
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from plugin.domain.engine import TicketOutcome, evaluate_ticket
-from plugin.domain.events import TicketEvent
+from plugin.domain.events import Message, TicketEvent, TicketSnapshot
 from plugin.domain.policies import Settings
-from plugin.domain.reports import ReportRow, build_report
+from plugin.domain.reports import ReportBuilder, ReportRow
 from plugin.settings.loading import SettingsError, load_settings
 from plugin.webhooks.payloads import PayloadError, parse_event
+
+SLICE_BYTES = 4 * 2**20  # events of about this much JSON are replayed together
+MAX_SLICES = 256
 
 
 class InputFileError(ValueError):
@@ -50,15 +58,95 @@ def read_events_file(path: Path) -> dict[str, list[TicketEvent]]:
 
 
 def simulate(settings: Settings, events_by_ticket: dict[str, list[TicketEvent]], now: datetime) -> Simulation:
-    tickets = [
-        evaluate_ticket(ticket_id, events, settings, now) for ticket_id, events in sorted(events_by_ticket.items())
-    ]
-    targets = [target for ticket in tickets for target in ticket.targets]
-    return Simulation(
-        tickets=tickets,
-        hourly=build_report(targets, "hourly", settings.timezone),
-        daily=build_report(targets, "daily", settings.timezone),
+    """The whole result in memory: for callers that hold the events already."""
+    tickets = list(_evaluate(events_by_ticket, settings, now))
+    hourly, daily = ReportBuilder("hourly", settings.timezone), ReportBuilder("daily", settings.timezone)
+    for ticket in tickets:
+        for target in ticket.targets:
+            hourly.add(target)
+            daily.add(target)
+    return Simulation(tickets, hourly.rows(), daily.rows())
+
+
+def replay_events_file(settings: Settings, path: Path, now: datetime) -> Iterator[TicketOutcome]:
+    """Every ticket of an events file, one at a time, with memory that does not grow with the file.
+
+    Events may come in any order, so a large file is first split by ticket into slices on disk
+    (every line validated on the way); then one slice at a time is read back and replayed.
+    Errors in the file surface before the first ticket is yielded.
+    """
+    slices = _slice_count(path)
+    if slices == 1:
+        yield from _evaluate(read_events_file(path), settings, now)
+        return
+    with tempfile.TemporaryDirectory(prefix="sla-simulate-") as folder:
+        slice_paths = [Path(folder) / f"{index}.marshal" for index in range(slices)]
+        streams = [slice_path.open("wb") for slice_path in slice_paths]
+        try:
+            for event in _events_in(path):
+                stream = streams[zlib.crc32(event.ticket_id.encode()) % slices]
+                marshal.dump(_record(event), stream)
+        finally:
+            for stream in streams:
+                stream.close()
+        for slice_path in slice_paths:
+            yield from _evaluate(_read_slice(slice_path), settings, now)
+            slice_path.unlink()
+
+
+def _evaluate(events_by_ticket: dict[str, list[TicketEvent]], settings: Settings, now: datetime
+              ) -> Iterator[TicketOutcome]:
+    for ticket_id in sorted(events_by_ticket):
+        yield evaluate_ticket(ticket_id, events_by_ticket[ticket_id], settings, now)
+
+
+def _slice_count(path: Path) -> int:
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise InputFileError(f"{path}: cannot be read ({error.strerror})") from None
+    return max(1, min(MAX_SLICES, size // SLICE_BYTES))
+
+
+def _read_slice(path: Path) -> dict[str, list[TicketEvent]]:
+    """A slice written by this process a moment ago (never anyone else's file)."""
+    by_ticket: dict[str, list[TicketEvent]] = defaultdict(list)
+    with path.open("rb") as stream:
+        while True:
+            try:
+                event = _event(marshal.load(stream))
+            except EOFError:
+                return by_ticket
+            by_ticket[event.ticket_id].append(event)
+
+
+# Events cross the slice files as tuples of plain values: marshal reads and writes those several
+# times faster than pickle does dataclasses and aware datetimes.
+def _record(event: TicketEvent) -> tuple[Any, ...]:
+    ticket, message = event.ticket, event.message
+    return (
+        event.id,
+        event.type,
+        event.occurred_at.timestamp(),
+        event.ticket_id,
+        None if ticket is None else (
+            ticket.id, ticket.product, ticket.channel, ticket.subject, ticket.body, ticket.status, ticket.priority,
+            ticket.requester_name, ticket.requester_email, ticket.tags,
+            None if ticket.created_at is None else ticket.created_at.timestamp(),
+        ),
+        event.changes,
+        None if message is None else (message.id, message.author_type, message.public, message.created_at.timestamp()),
     )
+
+
+def _event(record: tuple[Any, ...]) -> TicketEvent:
+    event_id, kind, occurred, ticket_id, ticket, changes, message = record
+    if ticket is not None:
+        *fields, created = ticket
+        ticket = TicketSnapshot(*fields, None if created is None else datetime.fromtimestamp(created, UTC))
+    if message is not None:
+        message = Message(*message[:3], datetime.fromtimestamp(message[3], UTC))
+    return TicketEvent(event_id, kind, datetime.fromtimestamp(occurred, UTC), ticket_id, ticket, changes, message)
 
 
 def _events_in(path: Path) -> Iterator[TicketEvent]:
@@ -71,15 +159,17 @@ def _events_in(path: Path) -> Iterator[TicketEvent]:
             if not line.strip():
                 continue
             try:
-                event = parse_event(json.loads(line))
-            except UnicodeDecodeError:
-                raise InputFileError(f"{path}:{number}: not UTF-8 text") from None
-            except json.JSONDecodeError as error:
-                raise InputFileError(f"{path}:{number}: not valid JSON ({error.msg})") from None
+                event = parse_event(orjson.loads(line))
+            except orjson.JSONDecodeError as error:
+                raise InputFileError(f"{path}:{number}: not valid JSON ({_first_clause(error)})") from None
             except PayloadError as error:
                 raise InputFileError(f"{path}:{number}: {error}") from None
             if event is not None:
                 yield event
+
+
+def _first_clause(error: ValueError) -> str:
+    return str(error).split(":")[0]
 
 
 def _read_json_file(path: Path) -> Any:

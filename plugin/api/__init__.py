@@ -1,9 +1,38 @@
-"""The admin API under /api/v1 (flask-smorest, OpenAPI at /api/v1/openapi.json)."""
+"""The admin API under /api/v1 (flask-smorest, OpenAPI at /api/v1/openapi.json).
+
+Every route is short: authenticate (plugin.api.access), validate with a marshmallow schema, call
+one handler of plugin.services.admin; plugin.api.errors maps domain errors to HTTP.
+"""
 
 from __future__ import annotations
 
 from flask import Flask
 
+from . import auth, items, previews, reports, settings, tickets
+from .access import API_PREFIX, frame_ancestors
+from .errors import PluginApi
+
+__all__ = ["init_app", "previews"]  # previews adds its routes to the rules and policies blueprints
+
+OPENAPI_CONFIG = {
+    "API_TITLE": "SLA plugin admin API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": API_PREFIX,
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "API_SPEC_OPTIONS": {
+        "components": {"securitySchemes": {"session": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+        "security": [{"session": []}],
+    },
+}
+
 
 def init_app(app: Flask) -> None:
     """Register the API's blueprints on ``app``."""
+    for key, value in OPENAPI_CONFIG.items():
+        app.config.setdefault(key, value)
+    api = PluginApi(app)
+    for blueprint in (auth.blueprint, settings.blueprint, items.calendars, items.rules, items.policies,
+                      tickets.blueprint, reports.blueprint):
+        api.register_blueprint(blueprint)
+    app.after_request(frame_ancestors)

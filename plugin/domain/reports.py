@@ -8,7 +8,7 @@ to be met for the period to reach its targeted rate: 100 tickets, 70 met, target
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -84,33 +84,73 @@ def time_to_outcome(target: TargetState) -> int:
     return target.target_seconds if target.status == "breached" else target.business_seconds
 
 
-def build_report(targets: Iterable[TargetState], period: Period, timezone: str) -> list[ReportRow]:
-    """Rows for every (period, policy, metric) that had a decided target, in that order."""
-    groups: dict[tuple[datetime, str, str], list[TargetState]] = defaultdict(list)
-    for target in targets:
+class ReportBuilder:
+    """Adds targets one at a time (a stream of any length) and yields the rows at the end.
+
+    Holds per row only counts and each target's business time to outcome, for exact percentiles.
+    """
+
+    def __init__(self, period: Period, timezone: str) -> None:
+        self.period, self.timezone = period, timezone
+        self._groups: dict[tuple[datetime, str, str], _Group] = {}
+        self._starts: dict[tuple[int, int, int, int, int], datetime] = {}  # UTC minute → period start
+
+    def add(self, target: TargetState) -> None:
         decided = target.decided_at
         if decided is None:
-            continue
-        groups[(period_start(decided, period, timezone), target.policy_id, target.metric)].append(target)
-    rows = []
-    for (start, policy, metric), members in sorted(groups.items()):
-        met = sum(1 for target in members if target.status == "met")
-        total = len(members)
-        rate = members[0].success_rate_percent
-        durations = [time_to_outcome(target) for target in members]
-        rows.append(
-            ReportRow(
-                period_start=start,
-                policy=policy,
-                metric=metric,
-                total=total,
-                met=met,
-                breached=total - met,
-                achieved_percent=achieved_percent(met, total),
-                target_percent=rate,
-                missed_tickets=missed_tickets(rate, total, met),
-                median_business_seconds=percentile(durations, 0.5),
-                p90_business_seconds=percentile(durations, 0.9),
-            )
+            return
+        key = (self._period_start(decided), target.policy_id, target.metric)
+        group = self._groups.get(key)
+        if group is None:
+            group = self._groups[key] = _Group(target.success_rate_percent)
+        group.durations.append(time_to_outcome(target))
+        if target.status == "met":
+            group.met += 1
+
+    def rows(self) -> list[ReportRow]:
+        """Rows for every (period, policy, metric) that had a decided target, in that order."""
+        return [group.row(*key) for key, group in sorted(self._groups.items())]
+
+    def _period_start(self, decided: datetime) -> datetime:
+        # Zone offsets and their changes fall on whole minutes, so every instant of one UTC
+        # minute lies in the same local hour: compute each minute's period start once.
+        minute = (decided.year, decided.month, decided.day, decided.hour, decided.minute)
+        start = self._starts.get(minute)
+        if start is None:
+            if len(self._starts) > 50_000:
+                self._starts.clear()
+            start = self._starts[minute] = period_start(decided, self.period, self.timezone)
+        return start
+
+
+class _Group:
+    __slots__ = ("durations", "met", "rate")
+
+    def __init__(self, rate: float) -> None:
+        self.rate, self.met = rate, 0
+        self.durations: array[int] = array("q")
+
+    def row(self, start: datetime, policy: str, metric: str) -> ReportRow:
+        total = len(self.durations)
+        durations = list(self.durations)
+        return ReportRow(
+            period_start=start,
+            policy=policy,
+            metric=metric,
+            total=total,
+            met=self.met,
+            breached=total - self.met,
+            achieved_percent=achieved_percent(self.met, total),
+            target_percent=self.rate,
+            missed_tickets=missed_tickets(self.rate, total, self.met),
+            median_business_seconds=percentile(durations, 0.5),
+            p90_business_seconds=percentile(durations, 0.9),
         )
-    return rows
+
+
+def build_report(targets: Iterable[TargetState], period: Period, timezone: str) -> list[ReportRow]:
+    """Rows for every (period, policy, metric) that had a decided target, in that order."""
+    builder = ReportBuilder(period, timezone)
+    for target in targets:
+        builder.add(target)
+    return builder.rows()

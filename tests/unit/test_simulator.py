@@ -148,3 +148,28 @@ def test_console_script_runs_as_a_separate_process() -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.splitlines()[-1].startswith("daily,2026-03-02T00:00:00Z,orange-email-urgent,first_response,100,70,30,70.0,80,10")
+
+
+def test_large_files_are_replayed_in_slices_with_the_same_result(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = simulate_example(capsys)
+    monkeypatch.setattr("plugin.simulate.SLICE_BYTES", 4096)  # the example's 80 KiB in about 20 slices
+    sliced = json.loads(simulate_example(capsys))
+    expected = json.loads(whole)
+    assert sliced["reports"] == expected["reports"]
+    by_id = {ticket["id"]: ticket for ticket in expected["tickets"]}
+    assert len(sliced["tickets"]) == len(by_id)
+    assert all(ticket == by_id[ticket["id"]] for ticket in sliced["tickets"])
+
+
+def test_an_error_late_in_a_sliced_file_prints_nothing_but_the_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr("plugin.simulate.SLICE_BYTES", 4096)
+    events = tmp_path / "events.jsonl"
+    lines = (EXAMPLE / "events.jsonl").read_text().splitlines()
+    events.write_text("\n".join([*lines, '{"id": "broken"}']) + "\n")
+    code, out, err = run(capsys, "--config", str(EXAMPLE / "settings.json"), "--events", str(events))
+    assert code == 2 and out == ""
+    assert f"events.jsonl:{len(lines) + 1}: type: missing" in err

@@ -1,0 +1,83 @@
+"""Who is calling: the bearer session token, its tenant, and whether it may write.
+
+Every admin API call goes through ``tenant_access``: the token's account names the tenant, and
+the routes only ever hand that tenant to the service layer, so one tenant never sees another's data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import Response, g, request
+
+from plugin.runtime import Runtime, current_runtime
+from plugin.security.tokens import Identity, TokenError, verify_session_token
+from plugin.services.unit_of_work import UnitOfWork
+from plugin.store.models import Tenant
+
+from .errors import ApiError
+
+API_PREFIX = "/api/v1"
+
+
+@dataclass(frozen=True)
+class Access:
+    uow: UnitOfWork
+    tenant: Tenant
+    user: str
+    now: datetime
+
+
+@contextmanager
+def tenant_access(*, write: bool = False) -> Iterator[Access]:
+    """A unit of work on the caller's tenant; ``write`` requires the admin role."""
+    runtime = current_runtime()
+    identity = _session_identity(runtime)
+    with runtime.uow() as uow:
+        tenant = uow.tenants.by_account(identity.account_id)
+        if tenant is None:
+            raise ApiError(401, "invalid_session", "the account is no longer installed; open the settings page again",
+                           {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        remember_host_origin(tenant)
+        if write and not identity.is_admin:
+            raise ApiError(403, "forbidden", "only admins may change the SLA settings; agents may read them")
+        yield Access(uow, tenant, identity.user, runtime.now())
+
+
+def remember_host_origin(tenant: Tenant) -> None:
+    g.sla_host_origin = tenant.host_origin
+
+
+def frame_ancestors(response: Response) -> Response:
+    """Only the tenant's host may frame API answers (none when the caller is not known)."""
+    if request.path.startswith(API_PREFIX):
+        origin = _origin(g.get("sla_host_origin")) or "'none'"
+        response.headers["Content-Security-Policy"] = f"frame-ancestors {origin}"
+    return response
+
+
+def _session_identity(runtime: Runtime) -> Identity:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "missing_token",
+                       "send 'Authorization: Bearer <session token>'; POST /api/v1/auth/session issues one",
+                       {"WWW-Authenticate": "Bearer"})
+    config = runtime.config
+    try:
+        return verify_session_token(token.strip(), config.app_id, config.app_secret, runtime.now())
+    except TokenError as error:
+        raise ApiError(401, "invalid_token", str(error), {"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
+
+
+def _origin(url: str | None) -> str | None:
+    """scheme://host[:port] of the stored host origin, so nothing else reaches the header."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() or c in ";,'\"" for c in url):
+        return None
+    return f"{parts.scheme}://{parts.netloc}"

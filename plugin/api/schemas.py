@@ -1,0 +1,195 @@
+"""marshmallow schemas of the admin API's requests (validated) and answers (documented in OpenAPI)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from plugin.domain.policies import METRICS
+from plugin.settings.schemas import CalendarSchema, PolicySchema, RuleSchema, SettingsSchema
+
+_INSTANT_ERRORS = {
+    "invalid": "must be an ISO 8601 instant, e.g. 2026-03-02T09:00:00Z",
+    "invalid_awareness": "must be an ISO 8601 instant with Z or a UTC offset, e.g. 2026-03-02T09:00:00Z",
+}
+
+
+def _instant(**options: Any) -> fields.AwareDateTime:
+    return fields.AwareDateTime(format="iso", error_messages=_INSTANT_ERRORS, **options)
+
+
+def _no_nul(value: str) -> None:
+    if "\x00" in value:
+        raise ValidationError("must not contain NUL characters")
+
+
+# -- auth --------------------------------------------------------------------------------------
+class SessionRequest(Schema):
+    token = fields.Str(required=True, validate=validate.Length(min=1),
+                       metadata={"description": "the host's one-time JWT (HS256, ≤ 5 minutes)"})
+
+
+class SessionAnswer(Schema):
+    access_token = fields.Str()
+    token_type = fields.Str(metadata={"example": "Bearer"})
+    expires_in = fields.Int(metadata={"description": "seconds"})
+
+
+# -- settings items, kept as written once valid ------------------------------------------------
+class KeepAsWritten:
+    """Validate with the settings schema, but hand on the item exactly as the admin wrote it.
+
+    The stored document is the admin's own (design.md §5), not one filled with defaults.
+    """
+
+    @post_load(pass_original=True)
+    def _as_written(self, _data: dict[str, Any], original: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return original
+
+
+class CalendarBody(KeepAsWritten, CalendarSchema):
+    pass
+
+
+class RuleBody(KeepAsWritten, RuleSchema):
+    pass
+
+
+class PolicyBody(KeepAsWritten, PolicySchema):
+    pass
+
+
+ITEM_BODIES: dict[str, type[Schema]] = {
+    "calendars": CalendarBody, "prioritization_rules": RuleBody, "sla_policies": PolicyBody,
+}
+
+
+class SettingsDocument(SettingsSchema):
+    """The settings export document (design.md §5)."""
+
+
+class SettingsVersionEntry(Schema):
+    version = fields.Int()
+    created_at = fields.Str(metadata={"format": "date-time"})
+    created_by = fields.Str()
+    apply_to = fields.Str()
+
+
+class SettingsVersionList(Schema):
+    versions = fields.List(fields.Nested(SettingsVersionEntry))
+
+
+class RuleList(Schema):
+    rules = fields.List(fields.Nested(RuleBody))
+
+
+class RuleOrder(Schema):
+    ids = fields.List(fields.Str(), required=True, metadata={"description": "every rule id, first tried first"})
+
+
+# -- previews ------------------------------------------------------------------------------------
+class Requester(Schema):
+    name = fields.Str(load_default="")
+    email = fields.Str(load_default="")
+
+
+class RuleTestTicket(Schema):
+    product = fields.Str(load_default=None, allow_none=True)
+    channel = fields.Str(load_default=None, allow_none=True)
+    subject = fields.Str(load_default="")
+    body = fields.Str(load_default="")
+    requester = fields.Nested(Requester, load_default=lambda: {"name": "", "email": ""})
+    tags = fields.List(fields.Str(), load_default=list)
+
+
+class RuleTestAnswer(Schema):
+    rule = fields.Str(allow_none=True, metadata={"description": "the first matching rule; null: none matched"})
+    priority = fields.Str()
+    policy = fields.Str(allow_none=True, metadata={"description": "the SLA policy a ticket so prioritized gets"})
+
+
+class PolicyPreviewRequest(Schema):
+    policy = fields.Raw(required=True, metadata={"description": "a saved policy's id, or a draft policy object"})
+    created_at = _instant(required=True)
+
+    @validates_schema
+    def _policy_id_or_object(self, data: dict[str, Any], **_: Any) -> None:
+        policy = data.get("policy")
+        if not (isinstance(policy, dict) or (isinstance(policy, str) and policy)):
+            raise ValidationError("must be a policy id or a policy object", "policy")
+
+
+class TargetPreview(Schema):
+    metric = fields.Str()
+    minutes = fields.Int()
+    due_at = fields.Str(metadata={"format": "date-time"})
+
+
+class PolicyPreviewAnswer(Schema):
+    policy = fields.Str()
+    created_at = fields.Str(metadata={"format": "date-time"})
+    targets = fields.List(fields.Nested(TargetPreview))
+
+
+# -- tickets and reports -----------------------------------------------------------------------
+class StoredTarget(Schema):
+    metric = fields.Str()
+    status = fields.Str(metadata={"description": "active, paused, met, breached or cancelled"})
+    started_at = fields.Str(metadata={"format": "date-time"})
+    due_at = fields.Str(allow_none=True, metadata={"format": "date-time"})
+    stopped_at = fields.Str(allow_none=True, metadata={"format": "date-time"})
+    breached_at = fields.Str(allow_none=True, metadata={"format": "date-time"})
+    business_seconds = fields.Int()
+    policy = fields.Str()
+    cycle = fields.Int()
+    warn_at = fields.Str(allow_none=True, metadata={"format": "date-time"})
+
+
+class TicketTargets(Schema):
+    id = fields.Str()
+    priority = fields.Str(allow_none=True)
+    policy = fields.Str(allow_none=True)
+    deleted = fields.Bool()
+    targets = fields.List(fields.Nested(StoredTarget))
+
+
+class AtRiskTarget(StoredTarget):
+    ticket_id = fields.Str()
+
+
+class AtRiskAnswer(Schema):
+    as_of = fields.Str(metadata={"format": "date-time"})
+    targets = fields.List(fields.Nested(AtRiskTarget))
+
+
+class ReportQuery(Schema):
+    since = _instant(data_key="from", load_default=None, metadata={"description": "first instant counted"})
+    until = _instant(data_key="to", load_default=None, metadata={"description": "first instant not counted"})
+    policy = fields.Str(load_default=None, validate=_no_nul)
+    metric = fields.Str(load_default=None, validate=validate.OneOf(METRICS))
+    format = fields.Str(load_default=None, validate=validate.OneOf(("json", "csv")),
+                        metadata={"description": "csv, or send Accept: text/csv"})
+
+    @validates_schema
+    def _range_in_order(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("since") and data.get("until") and data["since"] >= data["until"]:
+            raise ValidationError("must be after from", "to")
+
+
+class ReportRowAnswer(Schema):
+    period_start = fields.Str(metadata={"format": "date-time"})
+    policy = fields.Str()
+    metric = fields.Str()
+    total = fields.Int()
+    met = fields.Int()
+    breached = fields.Int()
+    achieved_percent = fields.Float()
+    target_percent = fields.Float()
+    missed_tickets = fields.Int()
+    median_business_seconds = fields.Float()
+    p90_business_seconds = fields.Float()
+
+
+class ReportAnswer(Schema):
+    rows = fields.List(fields.Nested(ReportRowAnswer))

@@ -1,0 +1,83 @@
+"""The whole settings document: GET and PUT /api/v1/settings, and its audited versions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import request
+
+from plugin.services import admin
+
+from .access import API_PREFIX, tenant_access
+from .errors import ApiError, api_blueprint
+from .schemas import SettingsDocument, SettingsVersionList
+
+blueprint = api_blueprint("settings", f"{API_PREFIX}/settings", "The settings export document (design.md §5)")
+VERSION_HEADERS = {"ETag": {"description": "the settings version, quoted"},
+                   "X-Settings-Version": {"description": "the settings version"}}
+
+
+def version_headers(version: int) -> dict[str, str]:
+    return {"ETag": f'"{version}"', "X-Settings-Version": str(version)}
+
+
+@blueprint.get("")
+@blueprint.alt_response(200, schema=SettingsDocument, headers=VERSION_HEADERS, success=True)
+def get_settings() -> tuple[dict[str, Any], int, dict[str, str]]:
+    """The settings document in force; its version is in ETag and X-Settings-Version."""
+    with tenant_access() as access:
+        version, document = admin.settings_document(access.uow, access.tenant)
+    return document, 200, version_headers(version)
+
+
+@blueprint.put("")
+@blueprint.doc(requestBody={"required": True, "content": {"application/json": {"schema": SettingsDocument}}},
+               parameters=[{"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
+                            "description": "save only over this version (the ETag of a GET)"}])
+@blueprint.alt_response(200, schema=SettingsDocument, headers=VERSION_HEADERS, success=True)
+def put_settings() -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Replace the whole document: every part is valid and saved as a new version, or nothing changes."""
+    document = _json_body()
+    with tenant_access(write=True) as access:
+        version = admin.replace_settings(access.uow, access.tenant, document, access.user, access.now,
+                                         expected_version=_if_match())
+    return document, 200, version_headers(version)
+
+
+@blueprint.get("/versions")
+@blueprint.alt_response(200, schema=SettingsVersionList, success=True)
+def list_versions() -> dict[str, Any]:
+    """Every saved version, newest first: who saved it and when."""
+    with tenant_access() as access:
+        return {"versions": admin.settings_versions(access.uow, access.tenant)}
+
+
+@blueprint.get("/versions/<int:version>")
+@blueprint.alt_response(200, schema=SettingsDocument, success=True)
+def get_version(version: int) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """The document as it was saved in ``version``."""
+    with tenant_access() as access:
+        document = admin.settings_version(access.uow, access.tenant, version)
+    return document, 200, version_headers(version)
+
+
+def _json_body() -> Any:
+    """The request body as JSON (a whole document is validated by the service, not by webargs)."""
+    text = request.get_data()
+    if not text.strip():
+        raise ApiError(400, "malformed_body", "the body is empty; send the settings document as JSON")
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ApiError(400, "malformed_body", f"body is not valid JSON: {error}") from None
+
+
+def _if_match() -> int | None:
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        return None
+    try:
+        return int(header.removeprefix("W/").strip('"'))
+    except ValueError:
+        raise ApiError(412, "settings_changed", "If-Match must be the quoted settings version of an ETag") from None
