@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
 
+from plugin.config import DEFAULT_DATABASE_URL, Config, ConfigError
 from plugin.report_formats import write_simulation
 from plugin.simulate import InputFileError, read_settings_file, replay_events_file
 
@@ -37,7 +39,56 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--now", type=_instant, help="evaluate as of this ISO 8601 instant (default: now)")
     sim.add_argument("--format", choices=("json", "csv", "table"), default="json")
     sim.set_defaults(run=_simulate)
+
+    serve = commands.add_parser("serve", help="run the web app under gunicorn (upgrades the schema first)")
+    serve.add_argument("--bind", default=os.environ.get("SLA_BIND", "127.0.0.1:8000"), help="host:port")
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("SLA_WORKERS", "2")))
+    serve.add_argument("--no-upgrade", action="store_true", help="do not apply pending migrations first")
+    serve.set_defaults(run=_serve)
+
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="apply pending migrations (Alembic)")
+    upgrade.add_argument("--revision", default="head")
+    upgrade.set_defaults(run=_db_upgrade)
     return parser
+
+
+def _config() -> Config:
+    try:
+        return Config.from_env()
+    except ConfigError as error:
+        print(f"sla-plugin: {error}", file=sys.stderr)
+        raise SystemExit(USAGE_ERROR) from None
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from plugin.serve import serve  # noqa: PLC0415  (gunicorn and Flask only for this command)
+
+    serve(_config(), args.bind, args.workers, upgrade_schema=not args.no_upgrade)
+    return 0
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from alembic.util.exc import CommandError  # noqa: PLC0415
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
+
+    from plugin.store.migrate import upgrade  # noqa: PLC0415
+
+    url = os.environ.get("SLA_DATABASE_URL") or DEFAULT_DATABASE_URL
+    try:
+        upgrade(url, args.revision)
+    except (SQLAlchemyError, CommandError) as error:
+        print(f"sla-plugin db upgrade: {_redacted(url)}: {str(error).splitlines()[0]}", file=sys.stderr)
+        return 1
+    print(f"sla-plugin db upgrade: {_redacted(url)} is at {args.revision}")
+    return 0
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy import make_url  # noqa: PLC0415
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def _instant(text: str) -> datetime:

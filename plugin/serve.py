@@ -1,0 +1,48 @@
+"""``sla-plugin serve``: the web app under gunicorn, after bringing the schema up to date."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from plugin.config import Config
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    def __init__(self, options: dict[str, Any]) -> None:
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            if key in self.cfg.settings:  # older gunicorns lack some settings (the control socket)
+                self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from plugin.app import create_app  # noqa: PLC0415  (each worker builds its own app and pool)
+
+        return create_app()
+
+
+def serve(config: Config, bind: str, workers: int, upgrade_schema: bool = True) -> None:
+    if upgrade_schema:
+        from plugin.store.migrate import upgrade  # noqa: PLC0415
+
+        upgrade(config.database_url)
+    # Metrics of all workers are added up through files in this folder (prometheus-client's way).
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="sla-metrics-"))
+    _Gunicorn(
+        {
+            "bind": bind,
+            "workers": workers,
+            "accesslog": None,
+            "errorlog": "-",
+            "timeout": 30,
+            "graceful_timeout": 10,
+            "preload_app": False,
+            "control_socket_disable": True,  # several servers may share a machine (tests, benchmarks)
+        }
+    ).run()

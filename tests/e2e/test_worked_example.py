@@ -1,0 +1,64 @@
+"""The worked example through a running plugin: signed webhooks over HTTP, then the report API."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import requests
+import sqlalchemy as sa
+
+from plugin.store.db import create_db_engine
+from plugin.store.models import OutboxCommand, Ticket
+from tests.e2e.conftest import RunningPlugin
+from tests.support import host_token, install_body, new_webhook_secret, signed_headers
+
+EXAMPLE = Path(__file__).parents[1] / "data" / "desk360_example"
+
+
+def test_worked_example_shuffled_and_twice_gives_expected_reports(plugin_server: RunningPlugin) -> None:
+    http = requests.Session()
+    base = plugin_server.base_url
+    webhook_secret = new_webhook_secret()
+    body = install_body("acme", webhook_secret)
+    headers = signed_headers(plugin_server.app_secret, body)
+    installed = http.post(f"{base}/lifecycle/install", data=body, headers=headers)
+    assert installed.status_code == 200, installed.text
+
+    exchange = http.post(f"{base}/api/v1/auth/session", json={"token": host_token(plugin_server.app_secret, "acme")})
+    assert exchange.status_code == 200, exchange.text
+    auth = {"Authorization": f"Bearer {exchange.json()['access_token']}"}
+    settings = json.loads((EXAMPLE / "settings.json").read_text())
+    saved = http.put(f"{base}/api/v1/settings", json=settings, headers=auth)
+    assert saved.status_code == 200, saved.text
+
+    lines = (EXAMPLE / "events.jsonl").read_text().splitlines()
+    deliveries = [(line, signed_headers(webhook_secret, line)) for line in lines] * 2
+    random.Random(2026).shuffle(deliveries)
+    answers = [http.post(f"{base}/webhooks/acme", data=line, headers=headers) for line, headers in deliveries]
+    assert {answer.status_code for answer in answers} == {200}
+    assert sorted(answer.json()["status"] for answer in answers).count("duplicate") == len(lines)
+
+    expected = json.loads((EXAMPLE / "expected.json").read_text())
+    for period in ("daily", "hourly"):
+        report = http.get(f"{base}/api/v1/reports/{period}", headers=auth)
+        assert report.status_code == 200, report.text
+        rows = [{key: row[key] for key in expected[period][0]} for row in report.json()["rows"]]
+        assert rows == expected[period]
+
+    csv = http.get(f"{base}/api/v1/reports/daily?format=csv", headers=auth)
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert ",100,70,30,70.0,80,10," in csv.text
+
+    engine = create_db_engine(plugin_server.database_url)
+    with engine.connect() as connection:
+        commands = connection.execute(
+            sa.select(OutboxCommand.ticket_id, OutboxCommand.payload).where(OutboxCommand.kind == "set_priority")
+        ).all()
+        priorities = dict(connection.execute(sa.select(Ticket.ticket_id, Ticket.priority)).all())
+    engine.dispose()
+    urgent = {ticket for ticket, priority in priorities.items() if priority == "urgent"}
+    assert len(urgent) == 100 and len(priorities) == 120
+    assert sorted(ticket for ticket, _ in commands) == sorted(urgent)  # one each, none for the 20 low tickets
+    assert {payload["priority"] for _, payload in commands} == {"urgent"}
