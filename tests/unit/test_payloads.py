@@ -103,12 +103,13 @@ def broken(base: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     ],
 )
 def test_each_problem_names_its_field(base: dict[str, Any], path: str, value: Any, message: str) -> None:
-    with pytest.raises(PayloadError, match="^" + message.replace("(", r"\(")):
+    with pytest.raises(PayloadError) as caught:
         parse_event(broken(base, path, value))
+    assert str(caught.value).startswith(message)
 
 
 def test_a_body_that_is_not_an_object_is_rejected() -> None:
-    with pytest.raises(PayloadError, match="^body: must be a JSON object"):
+    with pytest.raises(PayloadError, match=r"^body: must be a JSON object"):
         parse_event(["ticket.created"])
 
 

@@ -106,7 +106,7 @@ REMOVE = object()
         ("calendars.0.hours", {}, "calendars[0].hours: a calendar needs at least one opening window"),
         ("calendars.0.holidays", ["2026-02-30"], "calendars[0].holidays[0]: '2026-02-30' is not an ISO date"),
         ("calendars.0.holiday_preset", {"country": "XX"}, "calendars[0].holiday_preset.country: Country XX"),
-        ("sla_policies.0.targets.0.minutes", 0, "sla_policies[0].targets[0].minutes: Must be greater than or equal to 1"),
+        ("sla_policies.0.targets.0.minutes", 0, "sla_policies[0].targets[0].minutes: Must be greater than or equal"),
         ("sla_policies.0.targets.0.minutes", "30", "sla_policies[0].targets[0].minutes: Not a valid integer"),
         ("sla_policies.0.targets.0.success_rate_percent", 120, "sla_policies[0].targets[0].success_rate_percent"),
         ("sla_policies.0.targets.0.metric", "happiness", "sla_policies[0].targets[0].metric: Must be one of"),
