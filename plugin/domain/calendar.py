@@ -200,6 +200,7 @@ class BusinessCalendar:
         if self._first_day is None:
             day = datetime.fromtimestamp(instant, self._zone).date()
             self._first_day = self._end_day = day - timedelta(days=3)
+            self._lo_safe = _naive_midnight(self._first_day) + 2 * DAY
             self._append_days(day + timedelta(days=FIRST_CHUNK_DAYS))
         while instant < self._lo_safe:
             self._prepend_days(self._first_day - timedelta(days=self._next_chunk_days()))

@@ -476,3 +476,18 @@ def test_twenty_four_seven_counts_every_second() -> None:
 
     assert clock.deadline(utc(2026, 3, 7, 23), 2 * HOUR) == utc(2026, 3, 8, 1)
     assert clock.business_seconds(utc(2026, 3, 7), utc(2026, 3, 9)) == 48 * HOUR
+
+
+def test_one_calendar_answers_queries_in_any_order_as_a_fresh_one_would() -> None:
+    # The calendar extends its covered days both ways as queries arrive; the order must not matter.
+    hours = {day: [["09:00", "12:00"], ["13:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+    reused = BusinessCalendar.from_hours("Europe/Berlin", hours)
+    starts = [utc(2026, 3, 6, 15), utc(2026, 3, 2, 8), utc(2027, 1, 4, 9), utc(2025, 6, 1, 12), utc(2026, 3, 3, 14)]
+    for start in starts:
+        fresh = BusinessCalendar.from_hours("Europe/Berlin", hours)
+        for budget in (3600, 8 * 3600, 200 * 3600):
+            assert reused.deadline(start, budget) == fresh.deadline(start, budget)
+        end = start + timedelta(days=40)
+        assert reused.business_seconds(start, end) == BusinessCalendar.from_hours(
+            "Europe/Berlin", hours
+        ).business_seconds(start, end)
