@@ -113,7 +113,7 @@ def _policy_epochs(history: TicketHistory, settings: Settings) -> list[tuple[int
     policy = match_policy(routing["product"], routing["channel"], routing["priority"], settings.policies)
     epochs: list[tuple[int, SlaPolicy | None]] = [(to_epoch(history.created_at), policy)]
     for change in history.routing_changes:
-        routing[change.field] = change.value
+        routing.update(change.fields)  # all fields one event changed, then one re-match
         matched = match_policy(routing["product"], routing["channel"], routing["priority"], settings.policies)
         if matched is not epochs[-1][1]:
             epochs.append((to_epoch(change.at), matched))
@@ -135,6 +135,10 @@ class _Replay:
             intervals, stop = self._resolution(policy.pause_statuses)
         else:  # response targets never pause
             intervals = [(start, stop)]
+        if self.history.deleted_at is not None and intervals and intervals[-1][1] is None:
+            # Deletion stops the clock like a pause (an instant's events come first): a target
+            # whose due instant is the deletion's is not breached by it, it is cancelled.
+            intervals = [*intervals[:-1], (intervals[-1][0], self.end)]
         warn = policy.warning_seconds(target)
         return run_clock(policy.clock, target.seconds, intervals, stop, self.end, start, warn)
 
@@ -146,8 +150,7 @@ class _Replay:
         stopped_running = pause_statuses | DONE_STATUSES
         intervals: list[Interval] = []
         run_start: int | None = None
-        last_status = "new"
-        last_since = 0
+        solved_since: int | None = None  # solved then closed: the clock stopped at the solve
         for since, status in self.history.statuses:
             at = to_epoch(since)
             if at > self.end:
@@ -158,10 +161,13 @@ class _Replay:
             elif not running and run_start is not None:
                 intervals.append((run_start, at))
                 run_start = None
-            last_status, last_since = status, at
+            if status not in DONE_STATUSES:
+                solved_since = None
+            elif solved_since is None:
+                solved_since = at
         if run_start is not None:
             intervals.append((run_start, None))
-        stop = last_since if last_status in DONE_STATUSES else None
+        stop = solved_since
         self._resolution_runs[pause_statuses] = (intervals, stop)
         return intervals, stop
 

@@ -20,9 +20,10 @@ PrioritySource = Literal["host", "rules", "unknown"]
 
 @dataclass(frozen=True, slots=True)
 class Change:
+    """What one event changed of the fields that choose the policy."""
+
     at: datetime
-    field: str
-    value: Any
+    fields: dict[str, Any]
 
 
 @dataclass
@@ -42,7 +43,7 @@ class TicketHistory:
 
     @property
     def current_priority(self) -> str | None:
-        priorities = [change.value for change in self.routing_changes if change.field == "priority"]
+        priorities = [change.fields["priority"] for change in self.routing_changes if "priority" in change.fields]
         if priorities:
             return priorities[-1]
         return self.initial.priority if self.initial is not None else None
@@ -66,6 +67,8 @@ def read_history(
     created_at = initial.created_at or ordered[0].at
     history.initial, history.created_at = initial, created_at
     history.statuses.append((created_at, initial.status or "new"))
+    if initial.status in DONE_STATUSES:  # created solved: nobody was left waiting for a reply
+        history.first_response_at = created_at
     _replay(history, ordered, created_at)
     return history
 
@@ -78,10 +81,12 @@ def _replay(history: TicketHistory, ordered: list[TicketEvent], created_at: date
         if event.type == "ticket.deleted":
             history.deleted_at = at
             break
-        for name, new in _changed_fields(event):
-            if name in ROUTING_FIELDS and new is not None:
-                history.routing_changes.append(Change(at, name, new))
-            elif name == "status" and new is not None and new != status:
+        changed = _changed_fields(event)
+        routing = {name: new for name, new in changed if name in ROUTING_FIELDS and new is not None}
+        if routing:
+            history.routing_changes.append(Change(at, routing))
+        for name, new in changed:
+            if name == "status" and new is not None and new != status:
                 status = new
                 history.statuses.append((at, status))
                 if status in DONE_STATUSES:  # a solve answers whoever was waiting
