@@ -8,6 +8,7 @@ from typing import Any
 
 from plugin.domain.policies import Settings
 from plugin.settings.loading import load_settings
+from plugin.store.models import SettingsVersion
 
 from .unit_of_work import UnitOfWork
 
@@ -21,7 +22,24 @@ def empty_document(timezone: str) -> dict[str, Any]:
 
 def current_settings(uow: UnitOfWork, tenant_id: int, timezone: str) -> tuple[int, dict[str, Any], Settings]:
     """(version, document, parsed settings). Versions never change once saved, so parsing is cached."""
-    row = uow.data_of(tenant_id).current_settings()
+    return _parsed(uow.data_of(tenant_id).current_settings(), timezone)
+
+
+def settings_for_ticket(
+    uow: UnitOfWork, tenant_id: int, timezone: str, pinned_version: int | None
+) -> tuple[int, dict[str, Any], Settings]:
+    """The settings that govern a ticket: the newest for a new one; for one already evaluated,
+    the version it had unless a newer one was saved to apply to open tickets too."""
+    data = uow.data_of(tenant_id)
+    if pinned_version is None:
+        return _parsed(data.current_settings(), timezone)
+    newest_for_open = data.newest_version_for_open_tickets()
+    if newest_for_open >= pinned_version:
+        return _parsed(data.settings_version(newest_for_open), timezone)
+    return _parsed(data.settings_version(pinned_version), timezone)
+
+
+def _parsed(row: SettingsVersion | None, timezone: str) -> tuple[int, dict[str, Any], Settings]:
     if row is None:
         document = empty_document(timezone)
         return 0, document, load_settings(document)

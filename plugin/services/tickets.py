@@ -9,7 +9,7 @@ from plugin.domain.engine import TargetState, TicketOutcome, evaluate_ticket
 from plugin.store.models import Tenant
 from plugin.webhooks.payloads import parse_event
 
-from .tenant_settings import current_settings
+from .tenant_settings import settings_for_ticket
 from .unit_of_work import UnitOfWork
 
 
@@ -20,7 +20,7 @@ def recompute_ticket(uow: UnitOfWork, tenant: Tenant, ticket_id: str, now: datet
     """
     data = uow.data_of(tenant.id)
     ticket = data.lock_ticket(ticket_id, now)
-    version, _document, settings = current_settings(uow, tenant.id, tenant.timezone)
+    version, _document, settings = settings_for_ticket(uow, tenant.id, tenant.timezone, ticket.settings_version)
     events = [event for event in map(parse_event, data.event_bodies(ticket_id)) if event is not None]
     outcome = evaluate_ticket(ticket_id, events, settings, now)
     ticket.priority, ticket.policy_id, ticket.deleted = outcome.priority, outcome.policy_id, outcome.deleted

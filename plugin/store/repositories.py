@@ -72,6 +72,22 @@ class TenantData:
             .limit(1)
         )
 
+    def settings_version(self, version: int) -> SettingsVersion | None:
+        return self.session.scalar(
+            sa.select(SettingsVersion).where(
+                SettingsVersion.tenant_id == self.tenant_id, SettingsVersion.version == version
+            )
+        )
+
+    def newest_version_for_open_tickets(self) -> int:
+        """The newest version saved to apply to open tickets too (0 if none was)."""
+        newest = self.session.scalar(
+            sa.select(sa.func.max(SettingsVersion.version)).where(
+                SettingsVersion.tenant_id == self.tenant_id, SettingsVersion.apply_to == "open_tickets"
+            )
+        )
+        return newest or 0
+
     def settings_history(self) -> Sequence[SettingsVersion]:
         return self.session.scalars(
             sa.select(SettingsVersion)
