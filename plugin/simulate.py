@@ -12,7 +12,6 @@ import tempfile
 import zlib
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,6 @@ import orjson
 from plugin.domain.engine import TicketOutcome, evaluate_ticket
 from plugin.domain.events import Message, TicketEvent, TicketSnapshot
 from plugin.domain.policies import Settings
-from plugin.domain.reports import ReportBuilder, ReportRow
 from plugin.settings.loading import SettingsError, load_settings
 from plugin.webhooks.payloads import PayloadError, parse_event
 
@@ -32,13 +30,6 @@ MAX_SLICES = 256
 
 class InputFileError(ValueError):
     """A settings or events file that cannot be used; the message names file, line and problem."""
-
-
-@dataclass(frozen=True)
-class Simulation:
-    tickets: list[TicketOutcome]
-    hourly: list[ReportRow]
-    daily: list[ReportRow]
 
 
 def read_settings_file(path: Path) -> Settings:
@@ -55,17 +46,6 @@ def read_events_file(path: Path) -> dict[str, list[TicketEvent]]:
     for event in _events_in(path):
         by_ticket[event.ticket_id].append(event)
     return by_ticket
-
-
-def simulate(settings: Settings, events_by_ticket: dict[str, list[TicketEvent]], now: datetime) -> Simulation:
-    """The whole result in memory: for callers that hold the events already."""
-    tickets = list(_evaluate(events_by_ticket, settings, now))
-    hourly, daily = ReportBuilder("hourly", settings.timezone), ReportBuilder("daily", settings.timezone)
-    for ticket in tickets:
-        for target in ticket.targets:
-            hourly.add(target)
-            daily.add(target)
-    return Simulation(tickets, hourly.rows(), daily.rows())
 
 
 def replay_events_file(settings: Settings, path: Path, now: datetime) -> Iterator[TicketOutcome]:
