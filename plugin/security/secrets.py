@@ -11,12 +11,20 @@ class SecretBox:
             self._fernet = Fernet(key.encode())
         except ValueError as error:
             raise ValueError("SLA_ENCRYPTION_KEY is not a Fernet key (32 url-safe base64-encoded bytes)") from error
+        self._opened: dict[bytes, str] = {}
 
     def seal(self, secret: str) -> bytes:
         return self._fernet.encrypt(secret.encode())
 
     def open(self, sealed: bytes) -> str:
-        try:
-            return self._fernet.decrypt(sealed).decode()
-        except InvalidToken as error:
-            raise ValueError("a stored secret cannot be decrypted with the configured key") from error
+        """Decrypt; remembered per ciphertext, as every webhook of a tenant needs its secret."""
+        opened = self._opened.get(sealed)
+        if opened is None:
+            try:
+                opened = self._fernet.decrypt(sealed).decode()
+            except InvalidToken as error:
+                raise ValueError("a stored secret cannot be decrypted with the configured key") from error
+            if len(self._opened) >= 1024:
+                self._opened.clear()
+            self._opened[sealed] = opened
+        return opened

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from plugin.domain.policies import Settings
 from plugin.settings.loading import load_settings
-from plugin.store.models import SettingsVersion
 
 from .unit_of_work import UnitOfWork
 
@@ -20,36 +20,59 @@ def empty_document(timezone: str) -> dict[str, Any]:
     return {"timezone": timezone, "calendars": [], "prioritization_rules": [], "sla_policies": []}
 
 
+class TenantRef(Protocol):
+    """What recomputing needs of a tenant (an ORM row or the webhook path's light record)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def timezone(self) -> str: ...
+
+
 def current_settings(uow: UnitOfWork, tenant_id: int, timezone: str) -> tuple[int, dict[str, Any], Settings]:
-    """(version, document, parsed settings). Versions never change once saved, so parsing is cached."""
-    return _parsed(uow.data_of(tenant_id).current_settings(), timezone)
+    """(version, document, parsed settings) in force now."""
+    row = uow.data_of(tenant_id).current_settings()
+    if row is None:
+        document = empty_document(timezone)
+        return 0, document, load_settings(document)
+    return row.version, row.document, _parse(row.id, row.created_at, lambda: row.document)
 
 
 def settings_for_ticket(
     uow: UnitOfWork, tenant_id: int, timezone: str, pinned_version: int | None
-) -> tuple[int, dict[str, Any], Settings]:
+) -> tuple[int, Settings]:
     """The settings that govern a ticket: the newest for a new one; for one already evaluated,
-    the version it had unless a newer one was saved to apply to open tickets too."""
+    the version it had, unless a newer one was saved to apply to open tickets too.
+
+    This runs on every webhook: it reads the versions' metadata, never a document it has parsed.
+    """
     data = uow.data_of(tenant_id)
-    if pinned_version is None:
-        return _parsed(data.current_settings(), timezone)
-    newest_for_open = data.newest_version_for_open_tickets()
-    if newest_for_open >= pinned_version:
-        return _parsed(data.settings_version(newest_for_open), timezone)
-    return _parsed(data.settings_version(pinned_version), timezone)
+    versions = data.settings_versions_meta(pinned_version)
+    if not versions:
+        return 0, load_settings(empty_document(timezone))
+    chosen = versions[-1]
+    if pinned_version is not None:
+        newest_for_open = max((meta for meta in versions if meta.apply_to == "open_tickets"),
+                              key=lambda meta: meta.version, default=None)
+        pinned = next((meta for meta in versions if meta.version == pinned_version), None)
+        if pinned is not None and (newest_for_open is None or newest_for_open.version < pinned_version):
+            chosen = pinned
+        elif newest_for_open is not None:
+            chosen = newest_for_open
+    return chosen.version, _parse(chosen.id, chosen.created_at, lambda: data.settings_document(chosen.id))
 
 
-def _parsed(row: SettingsVersion | None, timezone: str) -> tuple[int, dict[str, Any], Settings]:
-    if row is None:
-        document = empty_document(timezone)
-        return 0, document, load_settings(document)
-    key = (row.id, row.created_at)
+def _parse(row_id: int, created_at: datetime, document: Callable[[], dict[str, Any]]) -> Settings:
+    """Saved versions never change, so each is parsed once per process (keyed so a reused row id cannot
+    be mistaken for another)."""
+    key = (row_id, created_at)
     settings = _PARSED.get(key)
     if settings is None:
-        settings = _PARSED[key] = load_settings(row.document)
+        settings = _PARSED[key] = load_settings(document())
         if len(_PARSED) > _PARSED_LIMIT:
             _PARSED.popitem(last=False)
-    return row.version, row.document, settings
+    return settings
 
 
 def save_settings(

@@ -6,28 +6,31 @@ from datetime import datetime
 from typing import Any
 
 from plugin.domain.engine import TargetState, TicketOutcome, evaluate_ticket
-from plugin.store.models import Tenant
 from plugin.webhooks.payloads import parse_event
 
-from .tenant_settings import settings_for_ticket
+from .tenant_settings import TenantRef, settings_for_ticket
 from .unit_of_work import UnitOfWork
 
 
-def recompute_ticket(uow: UnitOfWork, tenant: Tenant, ticket_id: str, now: datetime) -> TicketOutcome:
+def recompute_ticket(uow: UnitOfWork, tenant: TenantRef, ticket_id: str, now: datetime) -> TicketOutcome:
     """Replay the ticket's whole stored history through the engine and persist every target's state.
 
     The ticket row is locked first, so two workers handling events of one ticket serialise here.
     """
     data = uow.data_of(tenant.id)
     ticket = data.lock_ticket(ticket_id, now)
-    version, _document, settings = settings_for_ticket(uow, tenant.id, tenant.timezone, ticket.settings_version)
+    version, settings = settings_for_ticket(uow, tenant.id, tenant.timezone, ticket.settings_version)
     events = [event for event in map(parse_event, data.event_bodies(ticket_id)) if event is not None]
     outcome = evaluate_ticket(ticket_id, events, settings, now)
-    ticket.priority, ticket.policy_id, ticket.deleted = outcome.priority, outcome.policy_id, outcome.deleted
-    ticket.settings_version, ticket.updated_at = version, now
+    data.save_ticket(
+        ticket.row_id, priority=outcome.priority, policy_id=outcome.policy_id, deleted=outcome.deleted,
+        settings_version=version, updated_at=now,
+    )
     data.replace_targets(ticket_id, (_target_row(target) for target in outcome.targets))
-    if outcome.priority_source == "rules" and outcome.rule_id is not None and not outcome.deleted:
-        # The rules decided a new ticket's priority: tell the host, once per ticket.
+    rules_decided = outcome.priority_source == "rules" and outcome.rule_id is not None
+    if rules_decided and outcome.priority != ticket.priority and not outcome.deleted:
+        # The rules decided a new ticket's priority: tell the host, once per ticket (the key
+        # holds even if a late event makes the engine decide again).
         data.enqueue(
             "set_priority",
             ticket_id,
@@ -36,8 +39,6 @@ def recompute_ticket(uow: UnitOfWork, tenant: Tenant, ticket_id: str, now: datet
             now=now,
         )
     return outcome
-
-
 
 
 def _target_row(target: TargetState) -> dict[str, Any]:

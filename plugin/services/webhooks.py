@@ -7,8 +7,8 @@ from enum import Enum
 from typing import Any
 
 from plugin.domain.events import TicketEvent
-from plugin.store.models import Tenant
 
+from .tenant_settings import TenantRef
 from .tickets import recompute_ticket
 from .unit_of_work import UnitOfWork
 
@@ -21,7 +21,7 @@ class WebhookResult(Enum):
 
 def handle_webhook(
     uow: UnitOfWork,
-    tenant: Tenant,
+    tenant: TenantRef,
     webhook_id: str,
     body: dict[str, Any],
     event: TicketEvent | None,

@@ -16,7 +16,8 @@ def create_db_engine(url: str) -> sa.Engine:
         return _sqlite_engine(parsed)
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return sa.create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # No pre-ping: it costs a round trip on every request; stale connections are recycled instead.
+    return sa.create_engine(parsed, pool_size=5, max_overflow=5, pool_recycle=300)
 
 
 def _sqlite_engine(url: sa.URL) -> sa.Engine:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,19 +15,88 @@ from sqlalchemy.orm import Session
 from .models import InboxEntry, OutboxCommand, SettingsVersion, SlaTarget, StoredEvent, Tenant, Ticket, UsedTokenId
 
 
+# The webhook path runs these on every event: statements are built once per dialect and table,
+# on the Core tables (not the ORM entities), and take their values as parameters.
+@lru_cache(maxsize=64)
+def _insert_ignoring(dialect: str, table: sa.Table) -> sa.Executable:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # RETURNING, not rowcount: not every driver reports a rowcount for ON CONFLICT DO NOTHING.
+    return insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
+
+
+@lru_cache(maxsize=4)
+def _upsert_ticket(dialect: str) -> sa.Executable:
+    """Create the ticket's row or touch it; either way the row is locked until commit (PostgreSQL)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(TICKETS)
+    return statement.on_conflict_do_update(
+        index_elements=[TICKETS.c.tenant_id, TICKETS.c.ticket_id], set_={"updated_at": statement.excluded.updated_at}
+    ).returning(TICKETS.c.id, TICKETS.c.settings_version, TICKETS.c.priority)
+
+
 def insert_if_absent(session: Session, model: type[Any], values: dict[str, Any]) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; True when the row is new. Safe under concurrent writers."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    key = sa.inspect(model).primary_key[0]
-    # RETURNING, not rowcount: the ORM path does not report rowcount on every driver.
-    statement = insert(model).values(**values).on_conflict_do_nothing().returning(key)
-    return session.execute(statement).first() is not None
+    statement = _insert_ignoring(session.get_bind().dialect.name, model.__table__)
+    return session.execute(statement, values).first() is not None
+
+
+TENANTS: sa.Table = Tenant.__table__  # type: ignore[assignment]
+TICKETS: sa.Table = Ticket.__table__  # type: ignore[assignment]
+TARGETS: sa.Table = SlaTarget.__table__  # type: ignore[assignment]
+EVENTS: sa.Table = StoredEvent.__table__  # type: ignore[assignment]
+VERSIONS: sa.Table = SettingsVersion.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class TenantCredentials:
+    id: int
+    timezone: str
+    webhook_secret_encrypted: bytes
+
+
+@dataclass(frozen=True)
+class LockedTicket:
+    row_id: int
+    settings_version: int | None
+    priority: str | None
+
+
+def _newest_version(*conditions: sa.ColumnElement[bool]) -> sa.ScalarSelect[Any]:
+    newest = sa.select(sa.func.max(VERSIONS.c.version)).where(VERSIONS.c.tenant_id == sa.bindparam("tenant_id"))
+    return newest.where(*conditions).scalar_subquery()
+
+
+_VERSIONS_META = (
+    sa.select(VERSIONS.c.id, VERSIONS.c.version, VERSIONS.c.apply_to, VERSIONS.c.created_at)
+    .where(
+        VERSIONS.c.tenant_id == sa.bindparam("tenant_id"),
+        sa.or_(
+            VERSIONS.c.version == sa.bindparam("pinned"),
+            VERSIONS.c.version == _newest_version(),
+            VERSIONS.c.version == _newest_version(VERSIONS.c.apply_to == "open_tickets"),
+        ),
+    )
+    .order_by(VERSIONS.c.version)
+)
+_CREDENTIALS = sa.select(TENANTS.c.id, TENANTS.c.timezone, TENANTS.c.webhook_secret_encrypted).where(
+    TENANTS.c.account_id == sa.bindparam("account_id")
+)
+_EVENT_BODIES = sa.select(EVENTS.c.body).where(
+    EVENTS.c.tenant_id == sa.bindparam("tenant_id"), EVENTS.c.ticket_id == sa.bindparam("ticket_id")
+)
+_DELETE_TARGETS = sa.delete(TARGETS).where(
+    TARGETS.c.tenant_id == sa.bindparam("tenant_id"), TARGETS.c.ticket_id == sa.bindparam("ticket_id")
+)
 
 
 class Tenants:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def credentials(self, account_id: str) -> TenantCredentials | None:
+        """The little the webhook path needs of a tenant, without loading the ORM row."""
+        row = self.session.execute(_CREDENTIALS, {"account_id": account_id}).first()
+        return None if row is None else TenantCredentials(row.id, row.timezone, row.webhook_secret_encrypted)
 
     def by_account(self, account_id: str) -> Tenant | None:
         return self.session.scalar(sa.select(Tenant).where(Tenant.account_id == account_id))
@@ -79,14 +150,17 @@ class TenantData:
             )
         )
 
-    def newest_version_for_open_tickets(self) -> int:
-        """The newest version saved to apply to open tickets too (0 if none was)."""
-        newest = self.session.scalar(
-            sa.select(sa.func.max(SettingsVersion.version)).where(
-                SettingsVersion.tenant_id == self.tenant_id, SettingsVersion.apply_to == "open_tickets"
-            )
+    def settings_versions_meta(self, pinned_version: int | None) -> list[sa.Row[Any]]:
+        """(id, version, apply_to, created_at) of the newest version, the newest saved for open
+        tickets, and the pinned one: one indexed query, at most three rows, in version order."""
+        return list(
+            self.session.execute(_VERSIONS_META, {"tenant_id": self.tenant_id, "pinned": pinned_version or -1})
         )
-        return newest or 0
+
+    def settings_document(self, row_id: int) -> dict[str, Any]:
+        return self.session.execute(
+            sa.select(VERSIONS.c.document).where(VERSIONS.c.id == row_id, VERSIONS.c.tenant_id == self.tenant_id)
+        ).scalar_one()
 
     def settings_history(self) -> Sequence[SettingsVersion]:
         return self.session.scalars(
@@ -131,19 +205,16 @@ class TenantData:
         )
 
     # tickets ----------------------------------------------------------------------------
-    def lock_ticket(self, ticket_id: str, now: datetime) -> Ticket:
-        """The ticket's row, created if new, locked for this transaction (PostgreSQL: FOR UPDATE)."""
-        insert_if_absent(
-            self.session, Ticket, {"tenant_id": self.tenant_id, "ticket_id": ticket_id, "updated_at": now,
-                                   "deleted": False}
-        )
-        ticket = self.session.scalar(
-            sa.select(Ticket)
-            .where(Ticket.tenant_id == self.tenant_id, Ticket.ticket_id == ticket_id)
-            .with_for_update()
-        )
-        assert ticket is not None
-        return ticket
+    def lock_ticket(self, ticket_id: str, now: datetime) -> LockedTicket:
+        """The ticket's row, created if new, locked for this transaction: two workers handling
+        events of one ticket serialise here (SQLite holds its write lock for the whole transaction)."""
+        values = {"tenant_id": self.tenant_id, "ticket_id": ticket_id, "updated_at": now, "deleted": False}
+        row = self.session.execute(_upsert_ticket(self.session.get_bind().dialect.name), values).one()
+        return LockedTicket(row.id, row.settings_version, row.priority)
+
+    def save_ticket(self, row_id: int, **values: Any) -> None:
+        self.session.execute(sa.update(TICKETS).where(TICKETS.c.id == sa.bindparam("row_id")), {"row_id": row_id,
+                                                                                               **values})
 
     def ticket(self, ticket_id: str) -> Ticket | None:
         return self.session.scalar(
@@ -151,13 +222,7 @@ class TenantData:
         )
 
     def event_bodies(self, ticket_id: str) -> list[dict[str, Any]]:
-        return list(
-            self.session.scalars(
-                sa.select(StoredEvent.body).where(
-                    StoredEvent.tenant_id == self.tenant_id, StoredEvent.ticket_id == ticket_id
-                )
-            )
-        )
+        return list(self.session.scalars(_EVENT_BODIES, {"tenant_id": self.tenant_id, "ticket_id": ticket_id}))
 
     def open_ticket_ids(self) -> list[str]:
         """Tickets with a target still running: the ones a settings change must recompute."""
@@ -171,12 +236,10 @@ class TenantData:
 
     # targets ----------------------------------------------------------------------------
     def replace_targets(self, ticket_id: str, rows: Iterable[dict[str, Any]]) -> None:
-        self.session.execute(
-            sa.delete(SlaTarget).where(SlaTarget.tenant_id == self.tenant_id, SlaTarget.ticket_id == ticket_id)
-        )
+        self.session.execute(_DELETE_TARGETS, {"tenant_id": self.tenant_id, "ticket_id": ticket_id})
         values = [{"tenant_id": self.tenant_id, "ticket_id": ticket_id, **row} for row in rows]
         if values:
-            self.session.execute(sa.insert(SlaTarget), values)
+            self.session.execute(sa.insert(TARGETS), values)
 
     def targets_of(self, ticket_id: str) -> Sequence[SlaTarget]:
         return self.session.scalars(

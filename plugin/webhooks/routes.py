@@ -29,7 +29,7 @@ def receive(account_id: str) -> tuple[Response, int]:
     runtime = current_runtime()
     body = request.get_data(cache=False)  # over 1 MiB: 413 before anything else
     with runtime.uow() as uow:
-        tenant = uow.tenants.by_account(account_id)
+        tenant = uow.tenants.credentials(account_id)
         if tenant is None:
             return _reject(404, "unknown_account", f"no installation for account {account_id!r}")
         try:
