@@ -78,6 +78,12 @@ _VERSIONS_META = (
     )
     .order_by(VERSIONS.c.version)
 )
+_SAVE_TICKET = (
+    sa.update(TICKETS)
+    .where(TICKETS.c.id == sa.bindparam("row_id"))
+    .values({name: sa.bindparam(name) for name in ("priority", "policy_id", "deleted", "settings_version",
+                                                   "updated_at")})
+)
 _CREDENTIALS = sa.select(TENANTS.c.id, TENANTS.c.timezone, TENANTS.c.webhook_secret_encrypted).where(
     TENANTS.c.account_id == sa.bindparam("account_id")
 )
@@ -212,9 +218,13 @@ class TenantData:
         row = self.session.execute(_upsert_ticket(self.session.get_bind().dialect.name), values).one()
         return LockedTicket(row.id, row.settings_version, row.priority)
 
-    def save_ticket(self, row_id: int, **values: Any) -> None:
-        self.session.execute(sa.update(TICKETS).where(TICKETS.c.id == sa.bindparam("row_id")), {"row_id": row_id,
-                                                                                               **values})
+    def save_ticket(
+        self, row_id: int, *, priority: str | None, policy_id: str | None, deleted: bool, settings_version: int,
+        updated_at: datetime,
+    ) -> None:
+        values = {"priority": priority, "policy_id": policy_id, "deleted": deleted,
+                  "settings_version": settings_version, "updated_at": updated_at}
+        self.session.execute(_SAVE_TICKET, {"row_id": row_id, **values})
 
     def ticket(self, ticket_id: str) -> Ticket | None:
         return self.session.scalar(
