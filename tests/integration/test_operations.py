@@ -1,0 +1,71 @@
+"""Health, readiness, metrics, and logs that never carry a secret."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.integration.conftest import InstalledTenant
+from tests.support import install_body, new_webhook_secret, signed_headers
+
+
+def test_health_and_readiness(client: FlaskClient) -> None:
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    assert client.get("/readyz").get_json() == {"status": "ready"}
+
+
+def metric(text: str, series: str) -> float:
+    """The value of one exposition line, e.g. ``sla_webhooks_total{result="processed"}`` (0 if absent)."""
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.rsplit(" ", 1)[0] == series)
+
+
+def test_metrics_count_processed_duplicate_and_rejected_webhooks(
+    install: Callable[..., InstalledTenant], client: FlaskClient, example_settings: dict[str, Any], app: Any,
+) -> None:
+    before = client.get("/metrics").get_data(as_text=True)
+    tenant = install("acme")
+    tenant.configure(app, example_settings)
+    event = {"id": "e1", "type": "ticket.created", "occurred_at": "2026-03-02T09:00:00Z",
+             "data": {"ticket": {"id": "T1", "product": "Orange", "channel": "email", "subject": "outage",
+                                 "status": "new", "priority": None, "tags": []}}}
+    text = json.dumps(event)
+    headers = signed_headers(tenant.webhook_secret, text)
+    client.post("/webhooks/acme", data=text, headers=headers)
+    client.post("/webhooks/acme", data=text, headers=headers)
+    client.post("/webhooks/acme", data=text, headers=signed_headers(new_webhook_secret(), text))
+    after = client.get("/metrics").get_data(as_text=True)
+
+    def delta(series: str) -> float:
+        return metric(after, series) - metric(before, series)
+
+    assert delta('sla_webhooks_total{result="processed"}') == 1
+    assert delta('sla_webhooks_total{result="duplicate"}') == 1
+    assert delta('sla_webhooks_total{result="rejected_invalid_signature"}') == 1
+    assert delta("sla_webhook_processing_seconds_count") == 2
+    assert 'sla_outbox_commands{status="pending"} 1' in after
+
+
+def test_logs_never_carry_tokens_or_secrets(
+    client: FlaskClient, config: Any, capfd: pytest.CaptureFixture[str]
+) -> None:
+    logging.getLogger("sla").setLevel("DEBUG")
+    try:
+        secret = new_webhook_secret()
+        body = install_body("acme", secret)
+        token = json.loads(body)["access_token"]
+        client.post("/lifecycle/install", data=body, headers=signed_headers(config.app_secret, body))
+        client.post("/lifecycle/install", data=body, headers=signed_headers(new_webhook_secret(), body))
+        bad = json.dumps({"id": "e", "type": "ticket.created", "occurred_at": "now", "data": {}})
+        client.post("/webhooks/acme", data=bad, headers=signed_headers(secret, bad))
+        client.post("/webhooks/acme", data=bad, headers=signed_headers(new_webhook_secret(), bad))
+    finally:
+        logging.getLogger("sla").setLevel("INFO")
+    logged = capfd.readouterr().err
+    assert "lifecycle.installed" in logged and "webhook.rejected.invalid_signature" in logged
+    for secret_text in (token, secret, secret.removeprefix("whsec_"), config.app_secret, config.encryption_key):
+        assert secret_text not in logged
