@@ -1,18 +1,24 @@
 """The admin API under /api/v1 (flask-smorest, OpenAPI at /api/v1/openapi.json).
 
 Every route is short: authenticate (plugin.api.access), validate with a marshmallow schema, call
-one handler of plugin.services.admin; plugin.api.errors maps domain errors to HTTP.
+one handler of plugin.services.admin (changes) or plugin.services.admin_queries (reads);
+plugin.api.errors maps domain errors to HTTP.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
-from . import auth, items, previews, reports, settings, tickets
+from . import (
+    auth,
+    items,
+    previews,  # noqa: F401  (adds /rules/test and /policies/preview to those blueprints)
+    reports,
+    settings,
+    tickets,
+)
 from .access import API_PREFIX, frame_ancestors
 from .errors import PluginApi
-
-__all__ = ["init_app", "previews"]  # previews adds its routes to the rules and policies blueprints
 
 OPENAPI_CONFIG = {
     "API_TITLE": "SLA plugin admin API",

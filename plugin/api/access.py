@@ -16,6 +16,7 @@ from flask import Response, g, request
 
 from plugin.runtime import Runtime, current_runtime
 from plugin.security.tokens import Identity, TokenError, verify_session_token
+from plugin.services.admin import SettingsChange
 from plugin.services.unit_of_work import UnitOfWork
 from plugin.store.models import Tenant
 
@@ -30,6 +31,9 @@ class Access:
     tenant: Tenant
     user: str
     now: datetime
+
+    def change(self, apply_to: str) -> SettingsChange:
+        return SettingsChange(self.user, self.now, apply_to)
 
 
 @contextmanager

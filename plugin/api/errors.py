@@ -17,7 +17,15 @@ from werkzeug.exceptions import HTTPException
 from plugin.domain.calendar import NoBusinessTime
 from plugin.http_errors import error_response
 from plugin.security.tokens import TokenError
-from plugin.services.admin import DuplicateId, ItemNotFound, SettingsChanged, TokenReused, UnknownAccount
+from plugin.services.admin import (
+    DueInstantOutOfRange,
+    DuplicateId,
+    ItemNotFound,
+    SettingsChanged,
+    StaleSettings,
+    TokenReused,
+    UnknownAccount,
+)
 from plugin.settings.loading import SettingsError, flatten_errors
 
 # Domain error → (HTTP status, error code); the exception's message is the answer's message.
@@ -28,7 +36,9 @@ DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
     ItemNotFound: (404, "not_found"),
     DuplicateId: (409, "duplicate_id"),
     SettingsChanged: (409, "settings_changed"),
+    StaleSettings: (412, "settings_changed"),
     NoBusinessTime: (422, "no_business_time"),
+    DueInstantOutOfRange: (422, "out_of_range"),
 }
 
 

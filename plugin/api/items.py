@@ -2,6 +2,7 @@
 
 Each write edits the current document and saves it as a new version, validated whole: an item
 the rest of the settings needs cannot be deleted, an SLA without its rule cannot be created.
+``?apply_to=new_tickets`` leaves open tickets on the settings they had.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from plugin.services import admin
 
 from .access import API_PREFIX, tenant_access
 from .errors import api_blueprint
-from .schemas import ITEM_BODIES, RuleList, RuleOrder
+from .schemas import ITEM_BODIES, RuleList, RuleOrder, SettingsWriteQuery
 from .settings import VERSION_HEADERS, version_headers
 
 Answer = tuple[Any, int, dict[str, str]]
@@ -43,27 +44,32 @@ def item_blueprint(url_name: str, section: str, description: str) -> Blueprint:
 
     @blueprint.post("")
     @blueprint.arguments(body)
+    @blueprint.arguments(SettingsWriteQuery, location="query", error_status_code=400)
     @blueprint.alt_response(201, schema=body, headers=VERSION_HEADERS, success=True)
-    def create_item(item: dict[str, Any]) -> Answer:
+    def create_item(item: dict[str, Any], query: dict[str, Any]) -> Answer:
         with tenant_access(write=True) as access:
-            version, item = admin.create_item(access.uow, access.tenant, section, item, access.user, access.now)
+            change = access.change(query["apply_to"])
+            version, item = admin.create_item(access.uow, access.tenant, section, item, change)
         location = f"{API_PREFIX}/{url_name}/{item['id']}"
         return item, 201, {**version_headers(version), "Location": location}
 
     @blueprint.put("/<item_id>")
     @blueprint.arguments(body)
+    @blueprint.arguments(SettingsWriteQuery, location="query", error_status_code=400)
     @blueprint.alt_response(200, schema=body, headers=VERSION_HEADERS, success=True)
-    def replace_item(item: dict[str, Any], item_id: str) -> Answer:
+    def replace_item(item: dict[str, Any], query: dict[str, Any], item_id: str) -> Answer:
         with tenant_access(write=True) as access:
-            version, item = admin.replace_item(access.uow, access.tenant, section, item_id, item, access.user,
-                                               access.now)
+            change = access.change(query["apply_to"])
+            version, item = admin.replace_item(access.uow, access.tenant, section, item_id, item, change)
         return item, 200, version_headers(version)
 
     @blueprint.delete("/<item_id>")
+    @blueprint.arguments(SettingsWriteQuery, location="query", error_status_code=400)
     @blueprint.alt_response(204, headers=VERSION_HEADERS, success=True)
-    def delete_item(item_id: str) -> Answer:
+    def delete_item(query: dict[str, Any], item_id: str) -> Answer:
         with tenant_access(write=True) as access:
-            version = admin.delete_item(access.uow, access.tenant, section, item_id, access.user, access.now)
+            change = access.change(query["apply_to"])
+            version = admin.delete_item(access.uow, access.tenant, section, item_id, change)
         return "", 204, version_headers(version)
 
     return blueprint
@@ -76,9 +82,11 @@ policies = item_blueprint("policies", "sla_policies", "SLA policies and their ta
 
 @rules.post("/reorder")
 @rules.arguments(RuleOrder)
+@rules.arguments(SettingsWriteQuery, location="query", error_status_code=400)
 @rules.alt_response(200, schema=RuleList, headers=VERSION_HEADERS, success=True)
-def reorder_rules(order: dict[str, Any]) -> Answer:
+def reorder_rules(order: dict[str, Any], query: dict[str, Any]) -> Answer:
     """Set the order in which rules are tried: positions 1..n in the order of ``ids``."""
     with tenant_access(write=True) as access:
-        version, ordered = admin.reorder_rules(access.uow, access.tenant, order["ids"], access.user, access.now)
+        change = access.change(query["apply_to"])
+        version, ordered = admin.reorder_rules(access.uow, access.tenant, order["ids"], change)
     return {"rules": ordered}, 200, version_headers(version)

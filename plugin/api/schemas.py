@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
@@ -15,8 +16,13 @@ _INSTANT_ERRORS = {
 }
 
 
+_INSTANT_RANGE = validate.Range(
+    min=datetime(1970, 1, 1, tzinfo=UTC), max=datetime(9000, 1, 1, tzinfo=UTC), error="must lie between 1970 and 9000"
+)
+
+
 def _instant(**options: Any) -> fields.AwareDateTime:
-    return fields.AwareDateTime(format="iso", error_messages=_INSTANT_ERRORS, **options)
+    return fields.AwareDateTime(format="iso", error_messages=_INSTANT_ERRORS, validate=_INSTANT_RANGE, **options)
 
 
 def _no_nul(value: str) -> None:
@@ -67,6 +73,16 @@ ITEM_BODIES: dict[str, type[Schema]] = {
 
 class SettingsDocument(SettingsSchema):
     """The settings export document (design.md §5)."""
+
+
+class SettingsWriteQuery(Schema):
+    apply_to = fields.Str(load_default="open_tickets", validate=validate.OneOf(("open_tickets", "new_tickets")),
+                          metadata={"description": "open_tickets (recomputed now, the default) or new_tickets only"})
+
+
+class SettingsPrecondition(Schema):
+    if_match = fields.Str(data_key="If-Match", load_default=None,
+                          metadata={"description": "save only over this version (the ETag of a GET)"})
 
 
 class SettingsVersionEntry(Schema):

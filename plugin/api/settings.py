@@ -11,7 +11,7 @@ from plugin.services import admin
 
 from .access import API_PREFIX, tenant_access
 from .errors import ApiError, api_blueprint
-from .schemas import SettingsDocument, SettingsVersionList
+from .schemas import SettingsDocument, SettingsPrecondition, SettingsVersionList, SettingsWriteQuery
 
 blueprint = api_blueprint("settings", f"{API_PREFIX}/settings", "The settings export document (design.md §5)")
 VERSION_HEADERS = {"ETag": {"description": "the settings version, quoted"},
@@ -32,16 +32,17 @@ def get_settings() -> tuple[dict[str, Any], int, dict[str, str]]:
 
 
 @blueprint.put("")
-@blueprint.doc(requestBody={"required": True, "content": {"application/json": {"schema": SettingsDocument}}},
-               parameters=[{"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
-                            "description": "save only over this version (the ETag of a GET)"}])
+@blueprint.arguments(SettingsWriteQuery, location="query", error_status_code=400)
+@blueprint.arguments(SettingsPrecondition, location="headers", error_status_code=400)
+@blueprint.doc(requestBody={"required": True, "content": {"application/json": {"schema": SettingsDocument}}})
 @blueprint.alt_response(200, schema=SettingsDocument, headers=VERSION_HEADERS, success=True)
-def put_settings() -> tuple[dict[str, Any], int, dict[str, str]]:
+def put_settings(query: dict[str, Any], precondition: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Replace the whole document: every part is valid and saved as a new version, or nothing changes."""
     document = _json_body()
     with tenant_access(write=True) as access:
-        version = admin.replace_settings(access.uow, access.tenant, document, access.user, access.now,
-                                         expected_version=_if_match())
+        expected_version = _version_in_etag(precondition["if_match"])
+        version = admin.replace_settings(access.uow, access.tenant, document, access.change(query["apply_to"]),
+                                         expected_version)
     return document, 200, version_headers(version)
 
 
@@ -73,11 +74,10 @@ def _json_body() -> Any:
         raise ApiError(400, "malformed_body", f"body is not valid JSON: {error}") from None
 
 
-def _if_match() -> int | None:
-    header = request.headers.get("If-Match", "").strip()
-    if not header or header == "*":
+def _version_in_etag(if_match: str | None) -> int | None:
+    if not if_match or if_match.strip() == "*":
         return None
     try:
-        return int(header.removeprefix("W/").strip('"'))
+        return int(if_match.strip().removeprefix("W/").strip('"'))
     except ValueError:
         raise ApiError(412, "settings_changed", "If-Match must be the quoted settings version of an ETag") from None

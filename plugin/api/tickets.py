@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from plugin.services import admin
+from plugin.services import admin_queries
 
 from .access import API_PREFIX, tenant_access
 from .errors import api_blueprint
@@ -18,4 +18,4 @@ blueprint = api_blueprint("tickets", f"{API_PREFIX}/tickets", "SLA targets of th
 def ticket_targets(ticket_id: str) -> dict[str, Any]:
     """The ticket's priority, policy and every target instance as last computed."""
     with tenant_access() as access:
-        return admin.ticket_targets(access.uow, access.tenant, ticket_id)
+        return admin_queries.ticket_targets(access.uow, access.tenant, ticket_id)

@@ -1,26 +1,24 @@
-"""Service handlers behind the admin API: sessions, the settings document and its items, previews, reports.
+"""Service handlers behind the admin API that change things: sessions, the settings document and its items.
 
 Every change of settings is a whole new document version, validated whole by load_settings, and
-recomputes the tenant's open tickets in the same transaction.
+recomputes the tenant's open tickets in the same transaction (unless saved for new tickets only).
 """
 
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from plugin.domain.engine import TargetState, TargetStatus
-from plugin.domain.events import TicketSnapshot
-from plugin.domain.policies import Metric, SlaPolicy, match_policy
-from plugin.domain.reports import Period, ReportRow, build_report
-from plugin.domain.rules import DEFAULT_PRIORITY, first_matching_rule
-from plugin.report_formats import iso_utc, target_document
+from plugin.domain.calendar import NoBusinessTime
+from plugin.domain.policies import Settings, SlaPolicy, Target
+from plugin.report_formats import iso_utc
 from plugin.security.tokens import Identity, verify_host_token
 from plugin.settings.loading import SettingsError, load_settings
-from plugin.store.models import SlaTarget, Tenant
+from plugin.store.models import Tenant
 
 from .tenant_settings import current_settings, save_settings
 from .tickets import recompute_ticket
@@ -29,6 +27,15 @@ from .unit_of_work import UnitOfWork
 # Sections of the settings document and what one item of each is called in messages.
 ITEM_NOUNS = {"calendars": "calendar", "prioritization_rules": "rule", "sla_policies": "policy"}
 RULES = "prioritization_rules"
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    """Who saves a change, when, and whether it applies to open tickets or new tickets only."""
+
+    author: str
+    now: datetime
+    apply_to: str = "open_tickets"
 
 
 class UnknownAccount(LookupError):
@@ -48,7 +55,15 @@ class DuplicateId(ValueError):
 
 
 class SettingsChanged(RuntimeError):
-    """The settings changed since the caller read them (or at the same moment)."""
+    """Another change was saved at the same moment."""
+
+
+class StaleSettings(RuntimeError):
+    """The settings are no longer at the version the caller read."""
+
+
+class DueInstantOutOfRange(ValueError):
+    """A due instant would fall past the year 9999, where instants end."""
 
 
 # sessions ----------------------------------------------------------------------------------
@@ -80,21 +95,22 @@ def settings_versions(uow: UnitOfWork, tenant: Tenant) -> list[dict[str, Any]]:
 
 
 def settings_version(uow: UnitOfWork, tenant: Tenant, version: int) -> dict[str, Any]:
-    row = next((row for row in uow.data_of(tenant.id).settings_history() if row.version == version), None)
+    # PostgreSQL's integer column would reject a larger number rather than find nothing.
+    row = uow.data_of(tenant.id).settings_version(version) if version < 2**31 else None
     if row is None:
         raise ItemNotFound(f"there is no settings version {version}")
     return row.document
 
 
 def replace_settings(
-    uow: UnitOfWork, tenant: Tenant, document: Any, author: str, now: datetime, expected_version: int | None = None
+    uow: UnitOfWork, tenant: Tenant, document: Any, change: SettingsChange, expected_version: int | None = None
 ) -> int:
     """Save a whole new document (all of it valid, or nothing changes); optionally only over ``expected_version``."""
     if expected_version is not None:
         version, _document = settings_document(uow, tenant)
         if version != expected_version:
-            raise SettingsChanged(f"the settings are at version {version}, not {expected_version}; reload them")
-    return _save(uow, tenant, document, author, now)
+            raise StaleSettings(f"the settings are at version {version}, not {expected_version}; reload them")
+    return _save(uow, tenant, document, change)
 
 
 # items of the document: calendars, rules, policies ----------------------------------------
@@ -114,7 +130,7 @@ def get_item(uow: UnitOfWork, tenant: Tenant, section: str, item_id: str) -> tup
 
 
 def create_item(
-    uow: UnitOfWork, tenant: Tenant, section: str, item: dict[str, Any], author: str, now: datetime
+    uow: UnitOfWork, tenant: Tenant, section: str, item: dict[str, Any], change: SettingsChange
 ) -> tuple[int, dict[str, Any]]:
     """Add an item; a rule without a position goes last."""
     document = _editable_document(uow, tenant)
@@ -124,11 +140,11 @@ def create_item(
     if section == RULES and "position" not in item:
         item = {**item, "position": max((rule.get("position", 0) for rule in items), default=0) + 1}
     items.append(item)
-    return _save(uow, tenant, document, author, now), item
+    return _save(uow, tenant, document, change), item
 
 
 def replace_item(
-    uow: UnitOfWork, tenant: Tenant, section: str, item_id: str, item: dict[str, Any], author: str, now: datetime
+    uow: UnitOfWork, tenant: Tenant, section: str, item_id: str, item: dict[str, Any], change: SettingsChange
 ) -> tuple[int, dict[str, Any]]:
     """Replace an item whole; a rule without a position keeps its place."""
     if item["id"] != item_id:
@@ -139,19 +155,19 @@ def replace_item(
     if section == RULES and "position" not in item:
         item = {**item, "position": items[index].get("position", 0)}
     items[index] = item
-    return _save(uow, tenant, document, author, now), item
+    return _save(uow, tenant, document, change), item
 
 
-def delete_item(uow: UnitOfWork, tenant: Tenant, section: str, item_id: str, author: str, now: datetime) -> int:
+def delete_item(uow: UnitOfWork, tenant: Tenant, section: str, item_id: str, change: SettingsChange) -> int:
     """Refused (SettingsError) when the rest of the document needs the item."""
     document = _editable_document(uow, tenant)
     items = document.setdefault(section, [])
     del items[_index_of(items, section, item_id)]
-    return _save(uow, tenant, document, author, now)
+    return _save(uow, tenant, document, change)
 
 
 def reorder_rules(
-    uow: UnitOfWork, tenant: Tenant, ids: list[str], author: str, now: datetime
+    uow: UnitOfWork, tenant: Tenant, ids: list[str], change: SettingsChange
 ) -> tuple[int, list[dict[str, Any]]]:
     """Positions 1..n in the order of ``ids``, which must name every rule once."""
     document = _editable_document(uow, tenant)
@@ -162,100 +178,7 @@ def reorder_rules(
     if problems:
         raise SettingsError(problems)
     document[RULES] = [{**rules[rule_id], "position": number} for number, rule_id in enumerate(ids, start=1)]
-    return _save(uow, tenant, document, author, now), document[RULES]
-
-
-# previews ------------------------------------------------------------------------------------
-def evaluate_rules(uow: UnitOfWork, tenant: Tenant, ticket: TicketSnapshot) -> dict[str, Any]:
-    """Which rule would set this new ticket's priority, and which SLA policy would then apply."""
-    _version, _document, settings = current_settings(uow, tenant.id, tenant.timezone)
-    rule = first_matching_rule(ticket, settings.rules)
-    priority = rule.priority if rule is not None else DEFAULT_PRIORITY
-    policy = match_policy(ticket.product, ticket.channel, priority, settings.policies)
-    return {"rule": rule.id if rule else None, "priority": priority, "policy": policy.id if policy else None}
-
-
-def preview_policy(
-    uow: UnitOfWork, tenant: Tenant, policy: str | dict[str, Any], created_at: datetime
-) -> dict[str, Any]:
-    """Each target's due instant for a ticket created at ``created_at`` that never gets an answer.
-
-    ``policy`` is a saved policy's id, or a draft policy object, previewed as if it were saved.
-    """
-    _version, document, settings = current_settings(uow, tenant.id, tenant.timezone)
-    if isinstance(policy, dict):
-        draft_document = copy.deepcopy(document)
-        drafts = draft_document.setdefault("sla_policies", [])
-        drafts[:] = [item for item in drafts if item.get("id") != policy.get("id")] + [policy]
-        chosen = _policy_by_id(load_settings(draft_document).policies, policy["id"])
-    else:
-        chosen = _policy_by_id(settings.policies, policy)
-    return {
-        "policy": chosen.id,
-        "created_at": iso_utc(created_at),
-        "targets": [
-            {"metric": target.metric, "minutes": target.minutes,
-             "due_at": iso_utc(chosen.clock.deadline(created_at, target.seconds))}
-            for target in chosen.targets
-        ],
-    }
-
-
-# tickets and reports -------------------------------------------------------------------------
-def ticket_targets(uow: UnitOfWork, tenant: Tenant, ticket_id: str) -> dict[str, Any]:
-    data = uow.data_of(tenant.id)
-    ticket = data.ticket(ticket_id) if "\x00" not in ticket_id else None
-    if ticket is None:
-        raise ItemNotFound(f"no ticket {ticket_id!r} is known for this account")
-    return {
-        "id": ticket.ticket_id,
-        "priority": ticket.priority,
-        "policy": ticket.policy_id,
-        "deleted": ticket.deleted,
-        "targets": [stored_target_document(row) for row in data.targets_of(ticket_id)],
-    }
-
-
-def report_rows(
-    uow: UnitOfWork, tenant: Tenant, period: Period, since: datetime | None, until: datetime | None,
-    policy: str | None, metric: str | None,
-) -> list[ReportRow]:
-    """Report rows over the targets decided in [since, until), by period of the settings' time zone."""
-    _version, _document, settings = current_settings(uow, tenant.id, tenant.timezone)
-    decided = uow.data_of(tenant.id).decided_targets(since, until, policy, metric)
-    return build_report((target_state(row) for row in decided), period, settings.timezone)
-
-
-def at_risk_targets(uow: UnitOfWork, tenant: Tenant, now: datetime) -> list[dict[str, Any]]:
-    """Running targets inside their warning window at ``now``, the soonest due first."""
-    return [
-        {"ticket_id": row.ticket_id, **stored_target_document(row)}
-        for row in uow.data_of(tenant.id).running_targets()
-        if row.warn_at is not None and row.warn_at <= now
-    ]
-
-
-def target_state(row: SlaTarget) -> TargetState:
-    return TargetState(
-        metric=cast(Metric, row.metric),
-        cycle=row.cycle,
-        policy_id=row.policy_id,
-        status=cast(TargetStatus, row.status),
-        started_at=row.started_at,
-        due_at=row.due_at,
-        stopped_at=row.stopped_at,
-        breached_at=row.breached_at,
-        business_seconds=row.business_seconds,
-        target_seconds=row.target_seconds,
-        success_rate_percent=row.success_rate_percent,
-        warn_at=row.warn_at,
-    )
-
-
-def stored_target_document(row: SlaTarget) -> dict[str, Any]:
-    """report_formats.target_document plus the policy, the cycle and the warning instant."""
-    return {**target_document(target_state(row)), "policy": row.policy_id, "cycle": row.cycle,
-            "warn_at": iso_utc(row.warn_at)}
+    return _save(uow, tenant, document, change), document[RULES]
 
 
 # internals -----------------------------------------------------------------------------------
@@ -271,26 +194,45 @@ def _index_of(items: list[dict[str, Any]], section: str, item_id: str) -> int:
     raise ItemNotFound(f"no {ITEM_NOUNS[section]} has id {item_id!r}")
 
 
-def _policy_by_id(policies: tuple[SlaPolicy, ...], policy_id: str) -> SlaPolicy:
-    found = next((policy for policy in policies if policy.id == policy_id), None)
-    if found is None:
-        raise ItemNotFound(f"no policy has id {policy_id!r}")
-    return found
-
-
-def _save(uow: UnitOfWork, tenant: Tenant, document: Any, author: str, now: datetime) -> int:
-    """Validate and store a new version, recompute the open tickets under it, commit."""
-    problems = _nul_characters(document, "settings")
+def _save(uow: UnitOfWork, tenant: Tenant, document: Any, change: SettingsChange) -> int:
+    """Validate and store a new version, recompute the open tickets under it (unless for new tickets only), commit."""
+    problems = _nul_characters(document, "settings") or _unreachable_due_instants(load_settings(document), change.now)
     if problems:
         raise SettingsError(problems)
     try:
-        version = save_settings(uow, tenant.id, document, author, now)
-        for ticket_id in uow.data_of(tenant.id).open_ticket_ids():
-            recompute_ticket(uow, tenant, ticket_id, now)
+        author = change.author[:200]  # the column's width; the host names its users
+        version = save_settings(uow, tenant.id, document, author, change.now, change.apply_to)
+        if change.apply_to == "open_tickets":
+            for ticket_id in uow.data_of(tenant.id).open_ticket_ids():
+                recompute_ticket(uow, tenant, ticket_id, change.now)
         uow.commit()
     except IntegrityError:  # another change took the same version number first
         raise SettingsChanged("another change was saved at the same moment; reload the settings and retry") from None
     return version
+
+
+def _unreachable_due_instants(settings: Settings, now: datetime) -> list[str]:
+    """Targets whose budget no ticket could ever spend: past the year 9999, or on a calendar that never opens."""
+    problems = []
+    for index, policy in enumerate(settings.policies):
+        for number, target in enumerate(policy.targets):
+            try:
+                due_instant(policy, target, now)
+            except (DueInstantOutOfRange, NoBusinessTime) as error:
+                problems.append(f"sla_policies[{index}].targets[{number}].minutes: {error}")
+    return problems
+
+
+def due_instant(policy: SlaPolicy, target: Target, start: datetime) -> datetime:
+    """When ``target`` is due for a ticket that starts at ``start`` and gets no answer."""
+    try:
+        return policy.clock.deadline(start, target.seconds)
+    except NoBusinessTime:
+        raise
+    except (OverflowError, ValueError):  # datetime's range ends with the year 9999
+        raise DueInstantOutOfRange(
+            f"{target.minutes} minutes of business time from {iso_utc(start)} end after the year 9999"
+        ) from None
 
 
 def _nul_characters(value: Any, path: str) -> list[str]:
