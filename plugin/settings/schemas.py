@@ -16,6 +16,7 @@ from plugin.domain.rules import CONDITION_FIELDS, OPERATORS
 
 PAUSABLE_STATUSES = tuple(status for status in STATUSES if status not in ("solved", "closed"))
 _NON_EMPTY = validate.Length(min=1)
+MAX_TARGET_MINUTES = 366 * 24 * 60
 
 
 def validate_timezone(name: str) -> None:
@@ -124,7 +125,8 @@ class RuleSchema(Schema):
 
 class TargetSchema(Schema):
     metric = fields.Str(required=True, validate=validate.OneOf(METRICS))
-    minutes = fields.Int(required=True, strict=True, validate=validate.Range(min=1))
+    # At most a year of business minutes: far beyond any real SLA, and every due instant stays representable.
+    minutes = fields.Int(required=True, strict=True, validate=validate.Range(min=1, max=MAX_TARGET_MINUTES))
     success_rate_percent = fields.Float(required=True, validate=validate.Range(min=0, max=100))
 
 

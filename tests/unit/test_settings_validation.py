@@ -108,6 +108,7 @@ REMOVE = object()
         ("calendars.0.holiday_preset", {"country": "XX"}, "calendars[0].holiday_preset.country: Country XX"),
         ("sla_policies.0.targets.0.minutes", 0, "sla_policies[0].targets[0].minutes: Must be greater than or equal"),
         ("sla_policies.0.targets.0.minutes", "30", "sla_policies[0].targets[0].minutes: Not a valid integer"),
+        ("sla_policies.0.targets.0.minutes", 10**12, "sla_policies[0].targets[0].minutes: Must be greater than or"),
         ("sla_policies.0.targets.0.success_rate_percent", 120, "sla_policies[0].targets[0].success_rate_percent"),
         ("sla_policies.0.targets.0.metric", "happiness", "sla_policies[0].targets[0].metric: Must be one of"),
         ("sla_policies.0.targets", [], "sla_policies[0].targets: Shorter than minimum length 1"),
