@@ -262,7 +262,10 @@ def test_policy_preview_of_a_draft_due_after_the_year_9999(client, admin):
     response = client.post(f"{API}/policies/preview", json={"policy": draft, "created_at": "2026-03-02T09:00:00Z"},
                            headers=admin)
     assert response.status_code == 422
-    assert response.get_json()["error"] == "out_of_range"
+    body = response.get_json()
+    assert body["error"] == "invalid_settings"
+    assert any("targets[0].minutes: Must be greater than or equal to 1 and less than" in line
+               for line in body["problems"]), body
 
 
 def test_writes_can_be_for_new_tickets_only(client, admin):
