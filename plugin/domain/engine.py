@@ -222,4 +222,5 @@ def _state(
 
 
 def _cancelled(state: TargetState) -> TargetState:
-    return replace(state, status="cancelled", due_at=None, warn_at=None)
+    """No outcome: a reading the cancelled policy would have given later is not kept either."""
+    return replace(state, status="cancelled", due_at=None, warn_at=None, stopped_at=None, breached_at=None)
