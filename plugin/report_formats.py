@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -130,11 +129,13 @@ def write_simulation(tickets: Iterable[TicketOutcome], timezone: str, output_for
         replayed += 1
         with_targets += bool(ticket.targets)
     if output_format == "json":
-        reports = {
-            "hourly": [report_row_document(row) for row in hourly.rows()],
-            "daily": [report_row_document(row) for row in daily.rows()],
-        }
-        out.write('\n ],\n "reports": ' + json.dumps(reports, indent=1).replace("\n", "\n ") + "\n}\n")
+        out.write('\n ],\n "reports": {')
+        for index, (name, builder) in enumerate((("hourly", hourly), ("daily", daily))):
+            out.write(f'{"," if index else ""}\n  "{name}": [')
+            for number, row in enumerate(builder.iter_rows()):
+                out.write(("\n   " if number == 0 else ",\n   ") + orjson.dumps(report_row_document(row)).decode())
+            out.write("\n  ]")
+        out.write("\n }\n}\n")
     elif output_format == "csv":
         out.write(report_csv({"hourly": hourly.rows(), "daily": daily.rows()}))
     else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -109,7 +109,12 @@ class ReportBuilder:
 
     def rows(self) -> list[ReportRow]:
         """Rows for every (period, policy, metric) that had a decided target, in that order."""
-        return [group.row(*key) for key, group in sorted(self._groups.items())]
+        return list(self.iter_rows())
+
+    def iter_rows(self) -> Iterator[ReportRow]:
+        """The same rows, made one at a time (a long history has many hours)."""
+        for key in sorted(self._groups):
+            yield self._groups[key].row(*key)
 
     def _period_start(self, decided: datetime) -> datetime:
         # Zone offsets and their changes fall on whole minutes, so every instant of one UTC
