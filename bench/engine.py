@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import resource
 import subprocess
@@ -37,6 +36,7 @@ import pytz  # noqa: E402
 from businesstimedelta import BusinessTimeDelta, HolidayRule, Rules, WorkDayRule  # noqa: E402
 
 from bench.event_stream import settings_document, write_stream  # noqa: E402
+from bench.output import line, machine_header  # noqa: E402
 from plugin.domain.calendar import BusinessCalendar, to_epoch  # noqa: E402
 from plugin.domain.engine import TicketOutcome  # noqa: E402
 from plugin.report_formats import write_simulation  # noqa: E402
@@ -53,33 +53,17 @@ YEAR = 365 * 86_400
 STARTS = 16_000  # distinct start instants, cycled through by the timed loops
 COLD_EVERY = 1_000  # the "cold" figure builds a new calendar every this many deadlines
 SEED = 20260301
-LABEL = 56
 
 
-def line(label: str, value: str) -> None:
-    print(f"{label:<{LABEL}} {value}")
 
 
 # -- header ----------------------------------------------------------------------------------
 
 
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for row in info:
-                if row.startswith("model name"):
-                    return row.partition(":")[2].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def header(mode: str) -> None:
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    print(f"SLA plugin benchmark ({mode})")
-    line("python", f"{platform.python_version()} ({platform.python_implementation()}) on {platform.platform()}")
-    line("cpu", cpu_model())
-    line("cores", f"{os.cpu_count()} (usable by this process: {usable})")
+    machine_header(f"SLA plugin benchmark ({mode})")
     line("businesstimedelta / pytz", f"{metadata.version('businesstimedelta')} / {metadata.version('pytz')}")
     print()
 

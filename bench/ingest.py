@@ -34,7 +34,6 @@ import contextlib
 import heapq
 import json
 import os
-import platform
 import random
 import signal
 import socket
@@ -61,6 +60,7 @@ import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from bench.event_stream import STREAM_START, settings_document, ticket_events  # noqa: E402
+from bench.output import line, machine_header  # noqa: E402
 from plugin.store.db import create_db_engine  # noqa: E402
 from plugin.store.models import InboxEntry, OutboxCommand, SlaTarget, StoredEvent, Ticket  # noqa: E402
 from tests.support import (  # noqa: E402
@@ -83,33 +83,17 @@ START_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
 REQUEST_TIMEOUT = 30.0
 TARGET_RATIO = 0.5
-LABEL = 56
 
 
-def line(label: str, value: str) -> None:
-    print(f"{label:<{LABEL}} {value}", flush=True)
 
 
 # -- header ----------------------------------------------------------------------------------
 
 
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for row in info:
-                if row.startswith("model name"):
-                    return row.partition(":")[2].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def header(mode: str, args: argparse.Namespace, postgres: str | None) -> None:
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    print(f"SLA plugin ingest benchmark ({mode})")
-    line("python", f"{platform.python_version()} ({platform.python_implementation()}) on {platform.platform()}")
-    line("cpu", cpu_model())
-    line("cores", f"{os.cpu_count()} (usable by this process: {usable})")
+    machine_header(f"SLA plugin ingest benchmark ({mode})")
     versions = ", ".join(f"{name} {metadata.version(name)}" for name in
                          ("flask", "werkzeug", "gunicorn", "sqlalchemy", "psycopg", "standardwebhooks", "requests"))
     line("packages", versions)
