@@ -18,12 +18,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from .zones import OffsetTimeline
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY = 86_400
 _EPOCH_DATE = date(1970, 1, 1)
 # Local days are mapped to UTC through every UTC offset in use (-12h … +14h), plus a margin.
 _SPAN_BEFORE, _SPAN_AFTER = 15 * 3600, DAY + 15 * 3600
-_OFFSET_PROBE_STEP = 3 * 3600  # no zone changes its offset twice within three hours
 # A calendar closed this many days in a row is treated as never opening again.
 MAX_CLOSED_DAYS = 3 * 366
 FIRST_CHUNK_DAYS, CHUNK_DAYS = 7, 366  # the covered range starts small and grows up to a year at a time
@@ -240,7 +241,7 @@ class BusinessCalendar:
         closes: list[int] = []
         totals: list[int] = []
         total = closed_run = 0
-        offsets = _OffsetTimeline(
+        offsets = OffsetTimeline(
             self._zone, _naive_midnight(first_day) - _SPAN_BEFORE, _naive_midnight(end_day) + _SPAN_AFTER
         )
         day = first_day
@@ -255,7 +256,7 @@ class BusinessCalendar:
             day += timedelta(days=1)
         return opens, closes, totals, closed_run
 
-    def _day_intervals(self, day: date, offsets: _OffsetTimeline) -> list[Interval]:
+    def _day_intervals(self, day: date, offsets: OffsetTimeline) -> list[Interval]:
         windows = () if day in self._holidays else self._weekly[day.weekday()]
         intervals: list[Interval] = []
         if windows:
@@ -267,48 +268,6 @@ class BusinessCalendar:
                     if lo < hi:
                         intervals.append((lo, hi))
         return list(_merge(sorted(intervals)))
-
-
-class _OffsetTimeline:
-    """A zone's UTC offsets over [lo, hi): where each offset starts, found by probing once."""
-
-    def __init__(self, zone: ZoneInfo, lo: int, hi: int) -> None:
-        offset = utc_offset(zone, lo)
-        self.starts, self.offsets = [lo], [offset]
-        probe = lo
-        while probe < hi:
-            following = min(probe + _OFFSET_PROBE_STEP, hi)
-            following_offset = utc_offset(zone, following)
-            if following_offset != offset:
-                self.starts.append(first_second_with_offset(zone, probe, following, following_offset))
-                self.offsets.append(following_offset)
-                offset = following_offset
-            probe = following
-
-    def segments(self, lo: int, hi: int) -> Iterator[tuple[int, int, int]]:
-        """[lo, hi) split into pieces of constant offset: (start, end, offset)."""
-        index = max(0, bisect_right(self.starts, lo) - 1)
-        while index < len(self.starts) and self.starts[index] < hi:
-            end = self.starts[index + 1] if index + 1 < len(self.starts) else hi
-            yield max(lo, self.starts[index]), min(hi, end), self.offsets[index]
-            index += 1
-
-
-def utc_offset(zone: ZoneInfo, at: int) -> int:
-    offset = datetime.fromtimestamp(at, zone).utcoffset()
-    assert offset is not None
-    return int(offset.total_seconds())
-
-
-def first_second_with_offset(zone: ZoneInfo, before: int, after: int, offset: int) -> int:
-    """The first second in (before, after] at which ``zone`` has ``offset`` (one change between)."""
-    while after - before > 1:
-        middle = (before + after) // 2
-        if utc_offset(zone, middle) == offset:
-            after = middle
-        else:
-            before = middle
-    return after
 
 
 def _naive_midnight(day: date) -> int:

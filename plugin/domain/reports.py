@@ -17,8 +17,9 @@ from fractions import Fraction
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from .calendar import first_second_with_offset, from_epoch, to_epoch, utc_offset
+from .calendar import from_epoch, to_epoch
 from .engine import TargetState
+from .zones import first_second_with_offset, utc_offset
 
 Period = Literal["hourly", "daily"]
 
