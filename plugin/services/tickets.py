@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from plugin.domain.engine import TargetState, TicketOutcome, evaluate_ticket
+from plugin.host import commands
 from plugin.webhooks.payloads import parse_event
 
 from .tenant_settings import TenantRef, settings_for_ticket
@@ -31,13 +32,8 @@ def recompute_ticket(uow: UnitOfWork, tenant: TenantRef, ticket_id: str, now: da
     if rules_decided and outcome.priority != ticket.priority and not outcome.deleted:
         # The rules decided a new ticket's priority: tell the host, once per ticket (the key
         # holds even if a late event makes the engine decide again).
-        data.enqueue(
-            "set_priority",
-            ticket_id,
-            {"priority": outcome.priority, "rule_id": outcome.rule_id},
-            key=f"set-priority:{ticket_id}",
-            now=now,
-        )
+        assert outcome.priority is not None and outcome.rule_id is not None
+        data.enqueue(commands.set_priority(ticket_id, outcome.priority, outcome.rule_id), now)
     return outcome
 
 

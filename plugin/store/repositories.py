@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from plugin.host.commands import HostCommand
+
 from .models import InboxEntry, OutboxCommand, SettingsVersion, SlaTarget, StoredEvent, Tenant, Ticket, UsedTokenId
 
 
@@ -282,17 +284,17 @@ class TenantData:
         ).all()
 
     # outbox -----------------------------------------------------------------------------
-    def enqueue(self, kind: str, ticket_id: str | None, payload: dict[str, Any], key: str, now: datetime) -> bool:
+    def enqueue(self, command: HostCommand, now: datetime) -> bool:
         """Queue a host command once per idempotency key; False if it was queued before."""
         return insert_if_absent(
             self.session,
             OutboxCommand,
             {
                 "tenant_id": self.tenant_id,
-                "ticket_id": ticket_id,
-                "kind": kind,
-                "payload": payload,
-                "idempotency_key": key,
+                "ticket_id": command.ticket_id,
+                "kind": command.kind.value,
+                "payload": command.payload,
+                "idempotency_key": command.idempotency_key,
                 "status": "pending",
                 "attempts": 0,
                 "next_attempt_at": now,
