@@ -87,6 +87,8 @@ def _verified_body(schema: Schema) -> tuple[dict[str, Any], None] | tuple[None, 
         return schema.load(json.loads(body)), None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         return None, error_response(400, "malformed_body", f"body is not valid JSON: {error}")
+    except RecursionError:
+        return None, error_response(400, "malformed_body", "body is nested too deeply")
     except ValidationError as error:
         problems = flatten_errors(error.messages, root="body")
         return None, error_response(400, "invalid_request", "; ".join(problems), problems=problems)

@@ -41,6 +41,8 @@ def receive(account_id: str) -> tuple[Response, int]:
             event = parse_event(document)
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             return _reject(400, "malformed_body", f"body is not valid JSON: {error}", account_id=account_id)
+        except RecursionError:
+            return _reject(400, "malformed_body", "body is nested too deeply", account_id=account_id)
         except PayloadError as error:
             return _reject(400, "invalid_event", str(error), account_id=account_id)
         if document.get("account_id") not in (None, account_id):

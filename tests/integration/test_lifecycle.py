@@ -75,6 +75,11 @@ def test_invalid_install_is_400_naming_the_field(client: Any, config: Config, ch
     assert any(line.startswith(problem) for line in response.get_json()["problems"]), response.get_json()
 
 
+def test_install_body_nested_too_deeply_is_400(client: Any, config: Config) -> None:
+    response = post(client, config, "/lifecycle/install", "{\"a\": " * 50_000)
+    assert response.status_code == 400 and response.get_json()["error"] == "malformed_body"
+
+
 def test_install_body_that_is_not_json_is_400(client: Any, config: Config) -> None:
     response = post(client, config, "/lifecycle/install", "account_id=acme")
     assert response.status_code == 400 and response.get_json()["error"] == "malformed_body"

@@ -134,6 +134,10 @@ def test_malformed_json_is_400(tenant: InstalledTenant) -> None:
     rejected(tenant.send('{"id": "evt_1", "type": '), 400, "malformed_body", "not valid JSON")
 
 
+def test_body_nested_too_deeply_is_400_not_500(tenant: InstalledTenant) -> None:
+    rejected(tenant.send("[" * 100_000), 400, "malformed_body", "nested too deeply")
+
+
 def test_body_that_is_not_utf8_is_rejected_cleanly(tenant: InstalledTenant, client: Any) -> None:
     body = b'{"id": "\xff"}'
     headers = signed_headers(tenant.webhook_secret, "placeholder")
