@@ -83,6 +83,8 @@ def _verified_body(schema: Schema) -> tuple[dict[str, Any], None] | tuple[None, 
     except SignatureError as error:
         log.warning("lifecycle.rejected.invalid_signature", extra={"reason": str(error)})
         return None, error_response(401, "invalid_signature", str(error))
+    if b"\\u0000" in body:  # PostgreSQL cannot store NUL; no installation field needs one
+        return None, error_response(400, "invalid_request", "the body must not contain NUL characters")
     try:
         return schema.load(json.loads(body)), None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:

@@ -45,6 +45,18 @@ def parse_event(body: Any) -> TicketEvent | None:
     return TicketEvent(event_id, kind, occurred_at, ticket.id, ticket, changes)
 
 
+def without_nul_characters(value: Any) -> Any:
+    """The document with U+0000 replaced by U+FFFD: PostgreSQL cannot store NUL in JSON or text,
+    and an event must not be lost for one stray character in a message body."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {without_nul_characters(key): without_nul_characters(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_nul_characters(item) for item in value]
+    return value
+
+
 def _ticket(data: dict[str, Any], where: str) -> TicketSnapshot:
     prefix = f"{where}."
     requester = data.get("requester")

@@ -17,7 +17,7 @@ from plugin.observability import WEBHOOK_SECONDS, WEBHOOKS
 from plugin.runtime import current_runtime
 from plugin.security.signatures import SignatureError, verify_signature
 from plugin.services.webhooks import handle_webhook
-from plugin.webhooks.payloads import PayloadError, parse_event
+from plugin.webhooks.payloads import PayloadError, parse_event, without_nul_characters
 
 blueprint = Blueprint("webhooks", __name__)
 log = logging.getLogger("sla.webhooks")
@@ -29,7 +29,7 @@ def receive(account_id: str) -> tuple[Response, int]:
     runtime = current_runtime()
     body = request.get_data(cache=False)  # over 1 MiB: 413 before anything else
     with runtime.uow() as uow:
-        tenant = uow.tenants.credentials(account_id)
+        tenant = uow.tenants.credentials(account_id) if "\x00" not in account_id else None
         if tenant is None:
             return _reject(404, "unknown_account", f"no installation for account {account_id!r}")
         try:
@@ -38,6 +38,8 @@ def receive(account_id: str) -> tuple[Response, int]:
             return _reject(401, "invalid_signature", str(error), account_id=account_id)
         try:
             document = json.loads(body)
+            if b"\\u0000" in body:  # JSON can carry NUL only escaped
+                document = without_nul_characters(document)
             event = parse_event(document)
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             return _reject(400, "malformed_body", f"body is not valid JSON: {error}", account_id=account_id)

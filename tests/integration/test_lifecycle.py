@@ -80,6 +80,13 @@ def test_install_body_nested_too_deeply_is_400(client: Any, config: Config) -> N
     assert response.status_code == 400 and response.get_json()["error"] == "malformed_body"
 
 
+def test_install_with_nul_characters_is_400(client: Any, config: Config, app: Flask) -> None:
+    body = install_body("ac\u0000me", new_webhook_secret())
+    response = post(client, config, "/lifecycle/install", body)
+    assert response.status_code == 400 and "NUL" in response.get_json()["message"]
+    assert tenants(app) == []
+
+
 def test_install_body_that_is_not_json_is_400(client: Any, config: Config) -> None:
     response = post(client, config, "/lifecycle/install", "account_id=acme")
     assert response.status_code == 400 and response.get_json()["error"] == "malformed_body"

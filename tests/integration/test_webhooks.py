@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from plugin.store.models import InboxEntry, OutboxCommand, SlaTarget, StoredEvent, Ticket
 from tests.integration.conftest import InstalledTenant
@@ -130,8 +132,23 @@ def test_unknown_tenant_is_404(tenant: InstalledTenant, client: Any) -> None:
     rejected(response, 404, "unknown_account", "initech")
 
 
+def test_account_with_a_nul_character_is_404(tenant: InstalledTenant, client: Any) -> None:
+    text = json.dumps(CREATED)
+    response = client.post("/webhooks/ac%00me", data=text, headers=signed_headers(tenant.webhook_secret, text))
+    rejected(response, 404, "unknown_account")
+
+
 def test_malformed_json_is_400(tenant: InstalledTenant) -> None:
     rejected(tenant.send('{"id": "evt_1", "type": '), 400, "malformed_body", "not valid JSON")
+
+
+def test_nul_characters_are_stored_as_replacement_characters(tenant: InstalledTenant, app: Flask) -> None:
+    body = json.loads(json.dumps(CREATED))
+    body["data"]["ticket"]["subject"] = "outage\u0000 in\u0000 Istanbul"
+    assert tenant.send(body).get_json() == {"status": "processed"}
+    with app.extensions["sla_runtime"].uow() as uow:
+        stored = uow.session.scalar(sa.select(StoredEvent.body))
+    assert stored is not None and stored["data"]["ticket"]["subject"] == "outage\ufffd in\ufffd Istanbul"
 
 
 def test_body_nested_too_deeply_is_400_not_500(tenant: InstalledTenant) -> None:
@@ -200,3 +217,33 @@ def test_worked_example_shuffled_and_twice_gives_expected_targets(
         ).all()
     assert dict(statuses) == {"met": 70, "breached": 30}
     assert len(priorities) == 100 and {payload["priority"] for payload in priorities} == {"urgent"}
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False) | st.text(max_size=30)
+    | st.sampled_from(["2026-03-02T09:00:00Z", "0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59Z", "agent"]),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8,
+)
+PATHS = [("id",), ("type",), ("occurred_at",), ("data",), ("data", "ticket"), ("data", "ticket", "id"),
+         ("data", "ticket", "status"), ("data", "ticket", "priority"), ("data", "ticket", "created_at"),
+         ("data", "ticket", "requester"), ("data", "ticket", "tags"), ("data", "changes"), ("data", "message")]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    kind=st.sampled_from(["ticket.created", "ticket.updated", "message.created", "ticket.deleted"]),
+    mutations=st.lists(st.tuples(st.sampled_from(PATHS), JSON_VALUES), max_size=3),
+)
+def test_no_signed_body_makes_the_endpoint_fail(
+    tenant: InstalledTenant, kind: str, mutations: list[tuple[tuple[str, ...], Any]]
+) -> None:
+    body = json.loads(json.dumps(CREATED)) | {"type": kind, "id": f"evt_{random.random()}"}
+    for path, value in mutations:
+        node = body
+        for key in path[:-1]:
+            node = node.setdefault(key, {}) if isinstance(node, dict) else {}
+        if isinstance(node, dict):
+            node[path[-1]] = value
+    response = tenant.send(body)
+    assert response.status_code in (200, 400), (response.status_code, response.get_data(as_text=True), body)
