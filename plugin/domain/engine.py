@@ -55,6 +55,15 @@ class TicketOutcome:
     policy_id: str | None
     targets: tuple[TargetState, ...]
     deleted: bool = False
+    rules_priority: str | None = None  # what the rules chose at creation, when they chose
+
+    @property
+    def priority_to_write_back(self) -> str | None:
+        """The priority a matching rule chose for a ticket created without one, while it still stands
+        (an agent's later change is the agent's, and nothing the plugin needs to write)."""
+        if self.priority_source != "rules" or self.rule_id is None or self.deleted:
+            return None
+        return self.priority if self.priority == self.rules_priority else None
 
 
 def evaluate_ticket(
@@ -83,6 +92,7 @@ def evaluate_ticket(
         policy_id=epochs[-1][1].id if epochs[-1][1] is not None else None,
         targets=tuple(targets),
         deleted=history.deleted_at is not None,
+        rules_priority=history.initial.priority if history.priority_source == "rules" else None,
     )
 
 

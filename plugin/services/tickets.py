@@ -28,12 +28,12 @@ def recompute_ticket(uow: UnitOfWork, tenant: TenantRef, ticket_id: str, now: da
         settings_version=version, updated_at=now,
     )
     data.replace_targets(ticket_id, (_target_row(target) for target in outcome.targets))
-    rules_decided = outcome.priority_source == "rules" and outcome.rule_id is not None
-    if rules_decided and outcome.priority != ticket.priority and not outcome.deleted:
+    decided = outcome.priority_to_write_back
+    if decided is not None and decided != ticket.priority:
         # The rules decided a new ticket's priority: tell the host, once per ticket (the key
         # holds even if a late event makes the engine decide again).
-        assert outcome.priority is not None and outcome.rule_id is not None
-        data.enqueue(commands.set_priority(ticket_id, outcome.priority, outcome.rule_id), now)
+        assert outcome.rule_id is not None
+        data.enqueue(commands.set_priority(ticket_id, decided, outcome.rule_id), now)
     return outcome
 
 

@@ -965,3 +965,16 @@ def test_outcome_does_not_depend_on_tickets_evaluated_before_with_the_same_setti
     state = target(earlier, settings, utc(2026, 3, 2, 9), "first_response")
 
     assert (state.status, state.business_seconds, state.due_at) == ("active", 3600, utc(2026, 3, 2, 10))
+
+
+def test_rules_priority_is_written_back_only_while_it_stands() -> None:
+    settings = tenant(sla("urgent", "urgent", first_response=60))
+    created = Ticket(priority=None, subject="Total outage")
+    decided = evaluate_ticket("t-1", created.events, settings, at(10))
+    assert (decided.rules_priority, decided.priority_to_write_back) == ("urgent", "urgent")
+
+    changed_by_agent = evaluate_ticket("t-1", created.priority("high", at(5)).events, settings, at(10))
+    assert (changed_by_agent.priority, changed_by_agent.priority_to_write_back) == ("high", None)
+
+    given_by_host = evaluate_ticket("t-1", Ticket(priority="urgent").events, settings, at(10))
+    assert given_by_host.priority_to_write_back is None
