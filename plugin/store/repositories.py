@@ -301,8 +301,3 @@ class TenantData:
                 "created_at": now,
             },
         )
-
-    def outbox(self) -> Sequence[OutboxCommand]:
-        return self.session.scalars(
-            sa.select(OutboxCommand).where(OutboxCommand.tenant_id == self.tenant_id).order_by(OutboxCommand.id)
-        ).all()
