@@ -77,10 +77,10 @@ class JsonLogFormatter(logging.Formatter):
         return json.dumps(entry)
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _StderrHandler(logging.StreamHandler):
     """Writes to whatever sys.stderr is when a record is emitted (it may be replaced after start-up)."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> Any:
         return sys.stderr
 

@@ -11,7 +11,7 @@ from gunicorn.app.base import BaseApplication
 from plugin.config import Config
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
+class _Gunicorn(BaseApplication):
     def __init__(self, options: dict[str, Any]) -> None:
         self._options = options
         super().__init__()

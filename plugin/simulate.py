@@ -120,12 +120,17 @@ def _record(event: TicketEvent) -> tuple[Any, ...]:
 
 
 def _event(record: tuple[Any, ...]) -> TicketEvent:
-    event_id, kind, occurred, ticket_id, ticket, changes, message = record
-    if ticket is not None:
-        *fields, created = ticket
-        ticket = TicketSnapshot(*fields, None if created is None else datetime.fromtimestamp(created, UTC))
-    if message is not None:
-        message = Message(*message[:3], datetime.fromtimestamp(message[3], UTC))
+    event_id, kind, occurred, ticket_id, ticket_fields, changes, message_fields = record
+    ticket = message = None
+    if ticket_fields is not None:
+        snapshot_id, product, channel, subject, body, status, priority, name, email, tags, created = ticket_fields
+        ticket = TicketSnapshot(
+            snapshot_id, product, channel, subject, body, status, priority, name, email, tags,
+            None if created is None else datetime.fromtimestamp(created, UTC),
+        )
+    if message_fields is not None:
+        message_id, author, public, sent = message_fields
+        message = Message(message_id, author, public, datetime.fromtimestamp(sent, UTC))
     return TicketEvent(event_id, kind, datetime.fromtimestamp(occurred, UTC), ticket_id, ticket, changes, message)
 
 

@@ -10,7 +10,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 from plugin.domain.policies import METRICS
 from plugin.settings.schemas import CalendarSchema, PolicySchema, RuleSchema, SettingsSchema
 
-_INSTANT_ERRORS = {
+_INSTANT_ERRORS: dict[str, str | list[Any] | dict[Any, Any]] = {
     "invalid": "must be an ISO 8601 instant, e.g. 2026-03-02T09:00:00Z",
     "invalid_awareness": "must be an ISO 8601 instant with Z or a UTC offset, e.g. 2026-03-02T09:00:00Z",
 }

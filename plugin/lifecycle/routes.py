@@ -54,7 +54,8 @@ class UninstallSchema(Schema):
 @blueprint.post("/install")
 def install_route() -> tuple[Response, int]:
     data, problem = _verified_body(InstallSchema())
-    if problem is not None:
+    if data is None:
+        assert problem is not None
         return problem
     runtime = current_runtime()
     with runtime.uow() as uow:
@@ -66,7 +67,8 @@ def install_route() -> tuple[Response, int]:
 @blueprint.post("/uninstall")
 def uninstall_route() -> tuple[Response, int]:
     data, problem = _verified_body(UninstallSchema())
-    if problem is not None:
+    if data is None:
+        assert problem is not None
         return problem
     runtime = current_runtime()
     with runtime.uow() as uow:
@@ -75,7 +77,8 @@ def uninstall_route() -> tuple[Response, int]:
     return jsonify({"status": "uninstalled" if removed else "not_installed", "account_id": data["account_id"]}), 200
 
 
-def _verified_body(schema: Schema) -> tuple[dict[str, Any], None] | tuple[None, tuple[Response, int]]:
+def _verified_body(schema: Schema) -> tuple[dict[str, Any] | None, tuple[Response, int] | None]:
+    """The verified, validated body, or the error answer to give instead."""
     runtime = current_runtime()
     body = request.get_data(cache=False)
     try:

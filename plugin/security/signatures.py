@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import binascii
-from collections.abc import Mapping
 from functools import lru_cache
+from typing import Protocol
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
@@ -20,9 +20,15 @@ def _verifier(secret: str) -> Webhook:
     return Webhook(secret)
 
 
-def verify_signature(secret: str, body: bytes, headers: Mapping[str, str]) -> str:
+class HeaderSource(Protocol):
+    """A plain mapping, or Werkzeug's request headers."""
+
+    def get(self, key: str) -> str | None: ...
+
+
+def verify_signature(secret: str, body: bytes, headers: HeaderSource) -> str:
     """Verify before anything reads the body; returns the webhook id."""
-    wanted = {name: headers.get(name, "") for name in SIGNATURE_HEADERS}
+    wanted = {name: headers.get(name) or "" for name in SIGNATURE_HEADERS}
     missing = [name for name, value in wanted.items() if not value]
     if missing:
         raise SignatureError(f"missing header(s): {', '.join(missing)}")

@@ -8,9 +8,11 @@ Every problem names the field it found it in.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from plugin.domain.events import EVENT_TYPES, Message, TicketEvent, TicketSnapshot
+
+_AUTHORS: dict[str, Literal["customer", "agent"]] = {"customer": "customer", "agent": "agent"}
 
 
 class PayloadError(ValueError):
@@ -81,9 +83,10 @@ def _ticket(data: dict[str, Any], where: str) -> TicketSnapshot:
 
 
 def _message(data: dict[str, Any]) -> Message:
-    author = _string(data, "author_type", "data.message.")
-    if author not in ("customer", "agent"):
-        raise PayloadError(f"data.message.author_type: must be 'customer' or 'agent', not {author!r}")
+    author_text = _string(data, "author_type", "data.message.")
+    author = _AUTHORS.get(author_text)
+    if author is None:
+        raise PayloadError(f"data.message.author_type: must be 'customer' or 'agent', not {author_text!r}")
     public = data.get("public")
     if not isinstance(public, bool):
         raise PayloadError("data.message.public: must be true or false")
