@@ -25,7 +25,7 @@ from plugin.domain.engine import TicketOutcome, evaluate_ticket
 from plugin.domain.events import Message, TicketEvent, TicketSnapshot
 from plugin.settings.loading import load_settings
 from tests.engine_reference import RefTarget, reference_targets
-from tests.unit.test_engine import Ticket, at, office, sla
+from tests.unit.test_engine import OUTAGE_RULE, Ticket, at, office, sla
 
 ZONE_TRANSITIONS = {  # UTC instants of offset changes in 2026, for tickets created near them
     "Europe/Berlin": ("2026-03-29T01:00", "2026-10-25T01:00"),
@@ -53,14 +53,6 @@ PRIORITIES = ("urgent", "high", "normal", "low")
 STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
 PAUSABLE = ("new", "open", "pending", "on_hold")
 METRICS = ("first_response", "next_response", "resolution")
-OUTAGE_RULE = {
-    "id": "outages",
-    "product": "*",
-    "channel": "*",
-    "position": 1,
-    "conditions": [{"field": "subject", "op": "contains", "value": "outage"}],
-    "priority": "urgent",
-}
 ORANGE_RULE = {"id": "orange", "product": "Orange", "channel": "*", "position": 2, "priority": "high"}
 # Weights: how often each kind of action is drawn.
 ACTIONS = (
