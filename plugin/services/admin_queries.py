@@ -86,11 +86,8 @@ def report_rows(
 
 def at_risk_targets(uow: UnitOfWork, tenant: Tenant, now: datetime) -> list[dict[str, Any]]:
     """Running targets inside their warning window at ``now``, the soonest due first."""
-    return [
-        {"ticket_id": row.ticket_id, **stored_target_document(row)}
-        for row in uow.data_of(tenant.id).running_targets()
-        if row.warn_at is not None and row.warn_at <= now
-    ]
+    rows = uow.data_of(tenant.id).at_risk_targets(now)
+    return [{"ticket_id": row.ticket_id, **stored_target_document(row)} for row in rows]
 
 
 def target_state(row: SlaTarget) -> TargetState:
@@ -114,7 +111,6 @@ def stored_target_document(row: SlaTarget) -> dict[str, Any]:
     """report_formats.target_document plus the policy, the cycle and the warning instant."""
     return {**target_document(target_state(row)), "policy": row.policy_id, "cycle": row.cycle,
             "warn_at": iso_utc(row.warn_at)}
-
 
 
 def _policy_by_id(policies: tuple[SlaPolicy, ...], policy_id: str) -> SlaPolicy:

@@ -284,10 +284,11 @@ class TenantData:
             query = query.where(SlaTarget.metric == metric)
         return self.session.scalars(query).all()
 
-    def running_targets(self) -> Sequence[SlaTarget]:
+    def at_risk_targets(self, now: datetime) -> Sequence[SlaTarget]:
+        """Running targets whose warning instant has come, the soonest due first."""
         return self.session.scalars(
             sa.select(SlaTarget)
-            .where(SlaTarget.tenant_id == self.tenant_id, SlaTarget.status == "active")
+            .where(SlaTarget.tenant_id == self.tenant_id, SlaTarget.status == "active", SlaTarget.warn_at <= now)
             .order_by(SlaTarget.due_at)
         ).all()
 
