@@ -196,12 +196,16 @@ def _index_of(items: list[dict[str, Any]], section: str, item_id: str) -> int:
 
 def _save(uow: UnitOfWork, tenant: Tenant, document: Any, change: SettingsChange) -> int:
     """Validate and store a new version, recompute the open tickets under it (unless for new tickets only), commit."""
-    problems = _nul_characters(document, "settings") or _unreachable_due_instants(load_settings(document), change.now)
+    problems = _nul_characters(document, "settings")
+    if problems:
+        raise SettingsError(problems)
+    settings = load_settings(document)
+    problems = _unreachable_due_instants(settings, change.now)
     if problems:
         raise SettingsError(problems)
     try:
         author = change.author[:200]  # the column's width; the host names its users
-        version = save_settings(uow, tenant.id, document, author, change.now, change.apply_to)
+        version = save_settings(uow, tenant.id, document, author, change.now, change.apply_to, validated=settings)
         if change.apply_to == "open_tickets":
             for ticket_id in uow.data_of(tenant.id).open_ticket_ids():
                 recompute_ticket(uow, tenant, ticket_id, change.now)

@@ -63,13 +63,15 @@ def settings_for_ticket(
     return chosen.version, _parse(chosen.id, chosen.created_at, lambda: data.settings_document(chosen.id))
 
 
-def _parse(row_id: int, created_at: datetime, document: Callable[[], dict[str, Any]]) -> Settings:
+def _parse(
+    row_id: int, created_at: datetime, document: Callable[[], dict[str, Any]], parsed: Settings | None = None
+) -> Settings:
     """Saved versions never change, so each is parsed once per process (keyed so a reused row id cannot
-    be mistaken for another)."""
+    be mistaken for another); ``parsed`` remembers one its saver already loaded."""
     key = (row_id, created_at)
     settings = _PARSED.get(key)
     if settings is None:
-        settings = _PARSED[key] = load_settings(document())
+        settings = _PARSED[key] = parsed if parsed is not None else load_settings(document())
         if len(_PARSED) > _PARSED_LIMIT:
             _PARSED.popitem(last=False)
     return settings
@@ -82,7 +84,13 @@ def save_settings(
     author: str,
     now: datetime,
     apply_to: str = "open_tickets",
+    validated: Settings | None = None,
 ) -> int:
-    """Validate the whole document (raises SettingsError, changing nothing) and store it as a new version."""
-    load_settings(document)
-    return uow.data_of(tenant_id).add_settings(document, author, now, apply_to).version
+    """Validate the whole document (raises SettingsError, changing nothing) and store it as a new version.
+
+    ``validated`` is the document already loaded by the caller; either way it is parsed once, and the
+    result is kept for the webhooks that will read this version next."""
+    settings = validated if validated is not None else load_settings(document)
+    row = uow.data_of(tenant_id).add_settings(document, author, now, apply_to)
+    _parse(row.id, row.created_at, lambda: document, parsed=settings)
+    return row.version
