@@ -1,6 +1,6 @@
 """How engine results are written out: JSON documents, CSV and plain-text tables.
 
-The simulator and (later) the report API share these, so a row reads the same everywhere.
+The simulator and the report API share these, so a row reads the same everywhere.
 """
 
 from __future__ import annotations
