@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 from plugin.domain.policies import Settings
 from plugin.settings.loading import load_settings
+from plugin.store.repositories import VersionMeta
 
 from .unit_of_work import UnitOfWork
 
@@ -40,15 +41,14 @@ def current_settings(uow: UnitOfWork, tenant_id: int, timezone: str) -> tuple[in
 
 
 def settings_for_ticket(
-    uow: UnitOfWork, tenant_id: int, timezone: str, pinned_version: int | None
+    uow: UnitOfWork, tenant_id: int, timezone: str, pinned_version: int | None, versions: Sequence[VersionMeta]
 ) -> tuple[int, Settings]:
     """The settings that govern a ticket: the newest for a new one; for one already evaluated,
     the version it had, unless a newer one was saved to apply to open tickets too.
 
-    This runs on every webhook: it reads the versions' metadata, never a document it has parsed.
+    ``versions`` are the candidates' metadata in version order (``TenantData.ticket_history``): this
+    runs on every webhook, and never reads a document it has parsed before.
     """
-    data = uow.data_of(tenant_id)
-    versions = data.settings_versions_meta(pinned_version)
     if not versions:
         return 0, load_settings(empty_document(timezone))
     chosen = versions[-1]
@@ -60,6 +60,7 @@ def settings_for_ticket(
             chosen = pinned
         elif newest_for_open is not None:
             chosen = newest_for_open
+    data = uow.data_of(tenant_id)
     return chosen.version, _parse(chosen.id, chosen.created_at, lambda: data.settings_document(chosen.id))
 
 

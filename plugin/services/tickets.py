@@ -7,27 +7,35 @@ from typing import Any
 
 from plugin.domain.engine import TargetState, TicketOutcome, evaluate_ticket
 from plugin.host import commands
+from plugin.store.repositories import LockedTicket
 from plugin.webhooks.payloads import parse_event
 
 from .tenant_settings import TenantRef, settings_for_ticket
 from .unit_of_work import UnitOfWork
 
 
-def recompute_ticket(uow: UnitOfWork, tenant: TenantRef, ticket_id: str, now: datetime) -> TicketOutcome:
+def recompute_ticket(
+    uow: UnitOfWork, tenant: TenantRef, ticket_id: str, now: datetime, locked: LockedTicket | None = None
+) -> TicketOutcome:
     """Replay the ticket's whole stored history through the engine and persist every target's state.
 
-    The ticket row is locked first, so two workers handling events of one ticket serialise here.
+    The ticket row is locked first (``locked`` when the caller already did), so two workers handling
+    events of one ticket serialise here.
     """
     data = uow.data_of(tenant.id)
-    ticket = data.lock_ticket(ticket_id, now)
-    version, settings = settings_for_ticket(uow, tenant.id, tenant.timezone, ticket.settings_version)
-    events = [event for event in map(parse_event, data.event_bodies(ticket_id)) if event is not None]
+    ticket = locked or data.lock_ticket(ticket_id, now)
+    history = data.ticket_history(ticket_id, ticket.settings_version)
+    version, settings = settings_for_ticket(uow, tenant.id, tenant.timezone, ticket.settings_version,
+                                            history.versions)
+    events = [event for event in map(parse_event, history.event_bodies) if event is not None]
     outcome = evaluate_ticket(ticket_id, events, settings, now)
-    data.save_ticket(
-        ticket.row_id, priority=outcome.priority, policy_id=outcome.policy_id, deleted=outcome.deleted,
-        settings_version=version, updated_at=now,
+    data.save_outcome(
+        ticket,
+        ticket_id,
+        {"priority": outcome.priority, "policy_id": outcome.policy_id, "deleted": outcome.deleted,
+         "settings_version": version, "updated_at": now},
+        [_target_row(target) for target in outcome.targets],
     )
-    data.replace_targets(ticket_id, (_target_row(target) for target in outcome.targets))
     decided = outcome.priority_to_write_back
     if decided is not None and decided != ticket.priority:
         # The rules decided a new ticket's priority: tell the host, once per ticket (the key

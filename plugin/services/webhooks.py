@@ -29,14 +29,14 @@ def handle_webhook(
 ) -> WebhookResult:
     """Record the webhook id, the event and its effects in one transaction: all or nothing."""
     data = uow.data_of(tenant.id)
-    if not data.record_webhook(webhook_id, now):
-        return WebhookResult.DUPLICATE
     if event is None:
+        if not data.record_webhook(webhook_id, now):
+            return WebhookResult.DUPLICATE
         uow.commit()
         return WebhookResult.IGNORED
-    # Keyed by the event id as well: a host that re-sends an event under a new webhook id
-    # still adds nothing to the history (the recompute is harmless and idempotent).
-    data.add_event(event.ticket_id, event.id, event.type, event.occurred_at, body)
-    recompute_ticket(uow, tenant, event.ticket_id, now)
+    ticket = data.record_event(webhook_id, event.ticket_id, event.id, event.type, event.occurred_at, body, now)
+    if ticket is None:
+        return WebhookResult.DUPLICATE
+    recompute_ticket(uow, tenant, event.ticket_id, now, ticket)
     uow.commit()
     return WebhookResult.PROCESSED

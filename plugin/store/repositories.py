@@ -2,53 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from plugin.host.commands import HostCommand
 
+from . import statements
 from .models import InboxEntry, OutboxCommand, SettingsVersion, SlaTarget, StoredEvent, Tenant, Ticket, UsedTokenId
-
-
-# The webhook path runs these on every event: statements are built once per dialect and table,
-# on the Core tables (not the ORM entities), take their values as parameters, and run on the
-# session's connection, which skips the ORM's execution machinery (a third of the path's time).
-@lru_cache(maxsize=64)
-def _insert_ignoring(dialect: str, table: sa.Table) -> sa.Executable:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    # RETURNING, not rowcount: not every driver reports a rowcount for ON CONFLICT DO NOTHING.
-    return insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
-
-
-@lru_cache(maxsize=4)
-def _upsert_ticket(dialect: str) -> sa.Executable:
-    """Create the ticket's row or touch it; either way the row is locked until commit (PostgreSQL)."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(TICKETS)
-    return statement.on_conflict_do_update(
-        index_elements=[TICKETS.c.tenant_id, TICKETS.c.ticket_id], set_={"updated_at": statement.excluded.updated_at}
-    ).returning(TICKETS.c.id, TICKETS.c.settings_version, TICKETS.c.priority)
+from .statements import CREDENTIALS, DELETE_TARGETS, INSERT_TARGETS, SAVE_TICKET, TICKET_HISTORY, VERSIONS
 
 
 def insert_if_absent(session: Session, model: type[Any], values: dict[str, Any]) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; True when the row is new. Safe under concurrent writers."""
     connection = session.connection()
-    statement = _insert_ignoring(connection.dialect.name, model.__table__)
-    return connection.execute(statement, values).first() is not None
-
-
-TENANTS: sa.Table = Tenant.__table__  # type: ignore[assignment]
-TICKETS: sa.Table = Ticket.__table__  # type: ignore[assignment]
-TARGETS: sa.Table = SlaTarget.__table__  # type: ignore[assignment]
-EVENTS: sa.Table = StoredEvent.__table__  # type: ignore[assignment]
-VERSIONS: sa.Table = SettingsVersion.__table__  # type: ignore[assignment]
+    return connection.execute(statements.insert_ignoring(connection.dialect.name, model.__table__), values).first() \
+        is not None
 
 
 @dataclass(frozen=True)
@@ -59,45 +32,26 @@ class TenantCredentials:
 
 
 @dataclass(frozen=True)
+class VersionMeta:
+    """A saved settings version, without its document."""
+
+    id: int
+    version: int
+    apply_to: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class TicketHistory:
+    event_bodies: list[dict[str, Any]]
+    versions: list[VersionMeta]  # in version order
+
+
+@dataclass(frozen=True)
 class LockedTicket:
     row_id: int
     settings_version: int | None
     priority: str | None
-
-
-def _newest_version(*conditions: sa.ColumnElement[bool]) -> sa.ScalarSelect[Any]:
-    newest = sa.select(sa.func.max(VERSIONS.c.version)).where(VERSIONS.c.tenant_id == sa.bindparam("tenant_id"))
-    return newest.where(*conditions).scalar_subquery()
-
-
-_VERSIONS_META = (
-    sa.select(VERSIONS.c.id, VERSIONS.c.version, VERSIONS.c.apply_to, VERSIONS.c.created_at)
-    .where(
-        VERSIONS.c.tenant_id == sa.bindparam("tenant_id"),
-        sa.or_(
-            VERSIONS.c.version == sa.bindparam("pinned"),
-            VERSIONS.c.version == _newest_version(),
-            VERSIONS.c.version == _newest_version(VERSIONS.c.apply_to == "open_tickets"),
-        ),
-    )
-    .order_by(VERSIONS.c.version)
-)
-_SAVE_TICKET = (
-    sa.update(TICKETS)
-    .where(TICKETS.c.id == sa.bindparam("row_id"))
-    .values({name: sa.bindparam(name) for name in ("priority", "policy_id", "deleted", "settings_version",
-                                                   "updated_at")})
-)
-_INSERT_TARGETS = sa.insert(TARGETS)
-_CREDENTIALS = sa.select(TENANTS.c.id, TENANTS.c.timezone, TENANTS.c.webhook_secret_encrypted).where(
-    TENANTS.c.account_id == sa.bindparam("account_id")
-)
-_EVENT_BODIES = sa.select(EVENTS.c.body).where(
-    EVENTS.c.tenant_id == sa.bindparam("tenant_id"), EVENTS.c.ticket_id == sa.bindparam("ticket_id")
-)
-_DELETE_TARGETS = sa.delete(TARGETS).where(
-    TARGETS.c.tenant_id == sa.bindparam("tenant_id"), TARGETS.c.ticket_id == sa.bindparam("ticket_id")
-)
 
 
 class Tenants:
@@ -106,7 +60,7 @@ class Tenants:
 
     def credentials(self, account_id: str) -> TenantCredentials | None:
         """The little the webhook path needs of a tenant, without loading the ORM row."""
-        row = self.session.connection().execute(_CREDENTIALS, {"account_id": account_id}).first()
+        row = self.session.connection().execute(CREDENTIALS, {"account_id": account_id}).first()
         return None if row is None else TenantCredentials(row.id, row.timezone, row.webhook_secret_encrypted)
 
     def by_account(self, account_id: str) -> Tenant | None:
@@ -161,15 +115,6 @@ class TenantData:
             )
         )
 
-    def settings_versions_meta(self, pinned_version: int | None) -> list[sa.Row[Any]]:
-        """(id, version, apply_to, created_at) of the newest version, the newest saved for open
-        tickets, and the pinned one: one indexed query, at most three rows, in version order."""
-        return list(
-            self.session.connection().execute(
-                _VERSIONS_META, {"tenant_id": self.tenant_id, "pinned": pinned_version or -1}
-            )
-        )
-
     def settings_document(self, row_id: int) -> dict[str, Any]:
         return self.session.execute(
             sa.select(VERSIONS.c.document).where(VERSIONS.c.id == row_id, VERSIONS.c.tenant_id == self.tenant_id)
@@ -203,19 +148,26 @@ class TenantData:
             self.session, InboxEntry, {"tenant_id": self.tenant_id, "webhook_id": webhook_id, "received_at": now}
         )
 
-    def add_event(self, ticket_id: str, event_id: str, kind: str, occurred_at: datetime, body: dict[str, Any]) -> bool:
-        return insert_if_absent(
-            self.session,
-            StoredEvent,
-            {
-                "tenant_id": self.tenant_id,
-                "ticket_id": ticket_id,
-                "event_id": event_id,
-                "type": kind,
-                "occurred_at": occurred_at,
-                "body": body,
-            },
-        )
+    def record_event(
+        self, webhook_id: str, ticket_id: str, event_id: str, kind: str, occurred_at: datetime,
+        body: dict[str, Any], now: datetime,
+    ) -> LockedTicket | None:
+        """Record the webhook id, store the event (once per event id: a host re-sending an event under
+        a new webhook id adds nothing to the history) and lock the ticket's row, created if new.
+
+        None when this webhook id was processed before; then nothing has changed.
+        """
+        event = {"tenant_id": self.tenant_id, "ticket_id": ticket_id, "event_id": event_id, "type": kind,
+                 "occurred_at": occurred_at, "body": body}
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql":
+            row = connection.execute(statements.record_event_postgresql(),
+                                     {**event, "webhook_id": webhook_id, "now": now}).first()
+            return None if row is None else LockedTicket(row.id, row.settings_version, row.priority)
+        if not self.record_webhook(webhook_id, now):
+            return None
+        insert_if_absent(self.session, StoredEvent, event)
+        return self.lock_ticket(ticket_id, now)
 
     # tickets ----------------------------------------------------------------------------
     def lock_ticket(self, ticket_id: str, now: datetime) -> LockedTicket:
@@ -223,25 +175,45 @@ class TenantData:
         events of one ticket serialise here (SQLite holds its write lock for the whole transaction)."""
         values = {"tenant_id": self.tenant_id, "ticket_id": ticket_id, "updated_at": now, "deleted": False}
         connection = self.session.connection()
-        row = connection.execute(_upsert_ticket(connection.dialect.name), values).one()
+        row = connection.execute(statements.upsert_ticket(connection.dialect.name), values).one()
         return LockedTicket(row.id, row.settings_version, row.priority)
 
-    def save_ticket(
-        self, row_id: int, *, priority: str | None, policy_id: str | None, deleted: bool, settings_version: int,
-        updated_at: datetime,
+    def save_outcome(
+        self, ticket: LockedTicket, ticket_id: str, values: dict[str, Any], targets: Sequence[dict[str, Any]]
     ) -> None:
-        values = {"priority": priority, "policy_id": policy_id, "deleted": deleted,
-                  "settings_version": settings_version, "updated_at": updated_at}
-        self.session.connection().execute(_SAVE_TICKET, {"row_id": row_id, **values})
+        """Write the ticket's row (``statements.TICKET_VALUES``) and replace its targets with ``targets``
+        (each with ``statements.TARGET_KEY`` and ``TARGET_VALUES``)."""
+        connection = self.session.connection()
+        scope = {"tenant_id": self.tenant_id, "ticket_id": ticket_id}
+        if connection.dialect.name == "postgresql":
+            connection.execute(statements.save_outcome_postgresql(),
+                               {**values, "row_id": ticket.row_id, "scope_tenant_id": self.tenant_id,
+                                "scope_ticket_id": ticket_id, "targets": _json_rows(targets)})
+            return
+        connection.execute(SAVE_TICKET, {**values, "row_id": ticket.row_id})
+        connection.execute(DELETE_TARGETS, scope)
+        if targets:
+            connection.execute(INSERT_TARGETS, [{**scope, **target} for target in targets])
 
     def ticket(self, ticket_id: str) -> Ticket | None:
         return self.session.scalar(
             sa.select(Ticket).where(Ticket.tenant_id == self.tenant_id, Ticket.ticket_id == ticket_id)
         )
 
-    def event_bodies(self, ticket_id: str) -> list[dict[str, Any]]:
-        bodies = self.session.connection().execute(_EVENT_BODIES, {"tenant_id": self.tenant_id, "ticket_id": ticket_id})
-        return list(bodies.scalars())
+    def ticket_history(self, ticket_id: str, pinned_version: int | None) -> TicketHistory:
+        """The ticket's stored event bodies, and the metadata of the settings versions that may govern
+        it (the newest, the newest saved for open tickets, the pinned one), in one query."""
+        rows = self.session.connection().execute(
+            TICKET_HISTORY, {"tenant_id": self.tenant_id, "ticket_id": ticket_id, "pinned": pinned_version or -1}
+        )
+        history = TicketHistory([], [])
+        for row in rows:
+            if row.id is None:
+                history.event_bodies.append(row.body)
+            else:
+                history.versions.append(VersionMeta(row.id, row.version, row.apply_to, row.created_at))
+        history.versions.sort(key=lambda meta: meta.version)
+        return history
 
     def open_ticket_ids(self) -> list[str]:
         """Tickets with a target still running: the ones a settings change must recompute."""
@@ -254,13 +226,6 @@ class TenantData:
         )
 
     # targets ----------------------------------------------------------------------------
-    def replace_targets(self, ticket_id: str, rows: Iterable[dict[str, Any]]) -> None:
-        connection = self.session.connection()
-        connection.execute(_DELETE_TARGETS, {"tenant_id": self.tenant_id, "ticket_id": ticket_id})
-        values = [{"tenant_id": self.tenant_id, "ticket_id": ticket_id, **row} for row in rows]
-        if values:
-            connection.execute(_INSERT_TARGETS, values)
-
     def targets_of(self, ticket_id: str) -> Sequence[SlaTarget]:
         return self.session.scalars(
             sa.select(SlaTarget)
@@ -310,3 +275,9 @@ class TenantData:
                 "created_at": now,
             },
         )
+
+
+def _json_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows as JSON values: instants as ISO 8601 text, which PostgreSQL reads back as timestamptz."""
+    return [{key: value.isoformat() if isinstance(value, datetime) else value for key, value in row.items()}
+            for row in rows]
