@@ -4,7 +4,7 @@ It answers ``POST /webhooks/<account_id>`` with 200 when the body's signature ve
 secret in ``BENCH_WEBHOOK_SECRET`` (401 otherwise), exactly as the plugin's verification does it
 (the ``standardwebhooks`` package, body not parsed), and nothing else: no database, no JSON
 parsing, no SLA work. ``GET /readyz`` answers 200. Served by gunicorn with the options of
-``plugin/serve.py``::
+``plugin/serve.py`` (``gunicorn_options``)::
 
     BENCH_WEBHOOK_SECRET=whsec_... python bench/bare_verify_app.py --bind 127.0.0.1:8001 --workers 2
 """
@@ -20,6 +20,8 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from gunicorn.app.base import BaseApplication
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from plugin.serve import gunicorn_options
 
 SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 
@@ -63,21 +65,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bind", default="127.0.0.1:8001")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
     if not os.environ.get("BENCH_WEBHOOK_SECRET", "").startswith("whsec_"):
         parser.error("set BENCH_WEBHOOK_SECRET to a Standard Webhooks secret (whsec_...)")
-    _Gunicorn(
-        {  # the same options as plugin/serve.py
-            "bind": args.bind,
-            "workers": args.workers,
-            "accesslog": None,
-            "errorlog": "-",
-            "timeout": 30,
-            "graceful_timeout": 10,
-            "preload_app": False,
-            "control_socket_disable": True,
-        }
-    ).run()
+    _Gunicorn(gunicorn_options(args.bind, args.workers, args.threads)).run()
     return 0
 
 

@@ -100,7 +100,8 @@ def header(mode: str, args: argparse.Namespace, postgres: str | None) -> None:
     line("postgresql", postgres or f"not reachable at {POSTGRES_ADMIN_URL} (skipped)")
     line("code", git_state())
     line("load average 1 / 5 / 15 min (other work on the machine)", load_average())
-    line("servers", f"gunicorn sync workers: {args.workers}, loopback only; SLA_LOG_LEVEL={args.log_level}")
+    kind = "sync workers" if args.threads == 1 else f"threaded workers ({args.threads} threads each)"
+    line("servers", f"gunicorn {kind}: {args.workers}, loopback only; SLA_LOG_LEVEL={args.log_level}")
     line("load generator", f"{args.clients} threads in this process, one requests.Session each")
     print()
 
@@ -237,21 +238,23 @@ def base_env(folder: Path, **extra: str) -> dict[str, str]:
     return os.environ | {"PYTHONPATH": str(ROOT), "PROMETHEUS_MULTIPROC_DIR": str(metrics), **extra}
 
 
-def plugin_server(folder: Path, database_url: str, workers: int, log_level: str
+def plugin_server(folder: Path, database_url: str, workers: int, threads: int, log_level: str
                   ) -> tuple[contextlib.AbstractContextManager[Server], str]:
     port = free_port()
     app_secret = new_webhook_secret()
     env = base_env(folder, SLA_DATABASE_URL=database_url, SLA_APP_SECRET=app_secret,
                    SLA_ENCRYPTION_KEY=new_encryption_key(), SLA_LOG_LEVEL=log_level)
-    command = [sys.executable, "-m", "plugin.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
+    command = [sys.executable, "-m", "plugin.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+               "--threads", str(threads)]
     return running("plugin", command, env, folder / "plugin.log", port), app_secret
 
 
-def baseline_server(folder: Path, webhook_secret: str, workers: int) -> contextlib.AbstractContextManager[Server]:
+def baseline_server(folder: Path, webhook_secret: str, workers: int, threads: int
+                    ) -> contextlib.AbstractContextManager[Server]:
     port = free_port()
     env = base_env(folder, BENCH_WEBHOOK_SECRET=webhook_secret)
     command = [sys.executable, str(ROOT / "bench" / "bare_verify_app.py"), "--bind", f"127.0.0.1:{port}",
-               "--workers", str(workers)]
+               "--workers", str(workers), "--threads", str(threads)]
     return running("baseline", command, env, folder / "baseline.log", port)
 
 
@@ -435,14 +438,14 @@ def backend_bench(name: str, database_url: str, folder: Path, args: argparse.Nam
     shown = sa.make_url(database_url).render_as_string(hide_password=True)
     print(f"{name}: plugin on {shown}")
     began = perf_counter()
-    context, app_secret = plugin_server(folder, database_url, args.workers, args.log_level)
+    context, app_secret = plugin_server(folder, database_url, args.workers, args.threads, args.log_level)
     with context as server:
         line(f"{name} plugin started (schema upgraded) in", f"{perf_counter() - began:.1f} s")
         secret = install_tenant(server.base_url, app_secret)
         plugin_run = measure(server, secret, warmup, timed, args.clients)
     report(f"{name} plugin", plugin_run, len(timed))
     line(f"{name} plugin stored (warm-up included)", stored(database_url))
-    with baseline_server(folder, secret, args.workers) as server:
+    with baseline_server(folder, secret, args.workers, args.threads) as server:
         baseline_run = measure(server, secret, warmup, timed, args.clients)
     report(f"{name} baseline", baseline_run, len(timed))
     ratio = plugin_run.rate / baseline_run.rate if baseline_run.rate else 0.0
@@ -460,12 +463,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--events", type=int, help="timed webhooks per server (default 5,000; 1,000 with --quick)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients (default 8)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of each server (default 2)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker of each server (default 1)")
     parser.add_argument("--log-level", default="INFO", help="the plugin's SLA_LOG_LEVEL (default INFO, its own)")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     args = parser.parse_args(argv)
     events = args.events or (1_000 if args.quick else 5_000)
-    if events < 10 or args.clients < 1 or args.workers < 1:
-        parser.error("--events must be at least 10, --clients and --workers at least 1")
+    if events < 10 or args.clients < 1 or args.workers < 1 or args.threads < 1:
+        parser.error("--events must be at least 10, --clients, --workers and --threads at least 1")
     postgres = None if args.no_postgres else postgres_version()
     header("quick" if args.quick else "full", args, postgres)
     began = perf_counter()

@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the web app under gunicorn (upgrades the schema first)")
     serve.add_argument("--bind", default=os.environ.get("SLA_BIND", "127.0.0.1:8000"), help="host:port")
     serve.add_argument("--workers", type=int, default=int(os.environ.get("SLA_WORKERS", "2")))
+    serve.add_argument("--threads", type=int, default=int(os.environ.get("SLA_THREADS", "1")),
+                       help="threads per worker (more than 1: gunicorn's threaded workers)")
     serve.add_argument("--no-upgrade", action="store_true", help="do not apply pending migrations first")
     serve.set_defaults(run=_serve)
 
@@ -65,7 +67,7 @@ def _config() -> Config:
 def _serve(args: argparse.Namespace) -> int:
     from plugin.serve import serve  # noqa: PLC0415  (gunicorn and Flask only for this command)
 
-    serve(_config(), args.bind, args.workers, upgrade_schema=not args.no_upgrade)
+    serve(_config(), args.bind, args.workers, args.threads, upgrade_schema=not args.no_upgrade)
     return 0
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from plugin.config import Config
 from plugin.security.secrets import SecretBox
+from plugin.services.tenant_credentials import RememberedCredentials
 from plugin.services.unit_of_work import UnitOfWork
 from plugin.store.db import create_db_engine, session_factory
 
@@ -27,6 +28,7 @@ class Runtime:
     sessions: sessionmaker[Session]
     box: SecretBox
     clock: Callable[[], datetime] = wall_clock
+    credentials: RememberedCredentials = field(default_factory=RememberedCredentials)
 
     @classmethod
     def build(cls, config: Config, clock: Callable[[], datetime] = wall_clock) -> Runtime:

@@ -27,22 +27,30 @@ class _Gunicorn(BaseApplication):
         return create_app()
 
 
-def serve(config: Config, bind: str, workers: int, upgrade_schema: bool = True) -> None:
+def gunicorn_options(bind: str, workers: int, threads: int) -> dict[str, Any]:
+    """How the plugin is served; ``bench/bare_verify_app.py`` serves its baseline the same way.
+
+    With more than one thread, gunicorn runs threaded workers: a request waiting on the database
+    leaves the worker free for another one.
+    """
+    return {
+        "bind": bind,
+        "workers": workers,
+        "threads": threads,
+        "accesslog": None,
+        "errorlog": "-",
+        "timeout": 30,
+        "graceful_timeout": 10,
+        "preload_app": False,
+        "control_socket_disable": True,  # several servers may share a machine (tests, benchmarks)
+    }
+
+
+def serve(config: Config, bind: str, workers: int, threads: int = 1, upgrade_schema: bool = True) -> None:
     if upgrade_schema:
         from plugin.store.migrate import upgrade  # noqa: PLC0415
 
         upgrade(config.database_url)
     # Metrics of all workers are added up through files in this folder (prometheus-client's way).
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="sla-metrics-"))
-    _Gunicorn(
-        {
-            "bind": bind,
-            "workers": workers,
-            "accesslog": None,
-            "errorlog": "-",
-            "timeout": 30,
-            "graceful_timeout": 10,
-            "preload_app": False,
-            "control_socket_disable": True,  # several servers may share a machine (tests, benchmarks)
-        }
-    ).run()
+    _Gunicorn(gunicorn_options(bind, workers, threads)).run()

@@ -14,7 +14,7 @@ from plugin.host.commands import HostCommand
 
 from . import statements
 from .models import InboxEntry, OutboxCommand, SettingsVersion, SlaTarget, StoredEvent, Tenant, Ticket, UsedTokenId
-from .statements import CREDENTIALS, DELETE_TARGETS, INSERT_TARGETS, SAVE_TICKET, TICKET_HISTORY, VERSIONS
+from .statements import CREDENTIALS, DELETE_TARGETS, HOLDS_SECRET, INSERT_TARGETS, SAVE_TICKET, TICKET_HISTORY, VERSIONS
 
 
 def insert_if_absent(session: Session, model: type[Any], values: dict[str, Any]) -> bool:
@@ -62,6 +62,12 @@ class Tenants:
         """The little the webhook path needs of a tenant, without loading the ORM row."""
         row = self.session.connection().execute(CREDENTIALS, {"account_id": account_id}).first()
         return None if row is None else TenantCredentials(row.id, row.timezone, row.webhook_secret_encrypted)
+
+    def holds_secret(self, tenant_id: int, sealed_secret: bytes) -> bool:
+        """Whether the tenant is still installed with this webhook secret (its ciphertext, which every
+        install seals anew): a process that remembers a tenant's credentials checks they still hold."""
+        values = {"tenant_id": tenant_id, "sealed_secret": sealed_secret}
+        return self.session.connection().execute(HOLDS_SECRET, values).first() is not None
 
     def by_account(self, account_id: str) -> Tenant | None:
         return self.session.scalar(sa.select(Tenant).where(Tenant.account_id == account_id))
@@ -142,29 +148,34 @@ class TenantData:
         return version
 
     # webhooks ---------------------------------------------------------------------------
-    def record_webhook(self, webhook_id: str, now: datetime) -> bool:
-        """False when this webhook id was processed before."""
-        return insert_if_absent(
-            self.session, InboxEntry, {"tenant_id": self.tenant_id, "webhook_id": webhook_id, "received_at": now}
-        )
+    def record_webhook(self, webhook_id: str, sealed_secret: bytes, now: datetime) -> bool:
+        """Record a webhook id, if the tenant still holds ``sealed_secret`` (see ``holds_secret``).
+
+        False when nothing was recorded: the id was processed before, or the tenant has changed.
+        """
+        connection = self.session.connection()
+        values = {"tenant_id": self.tenant_id, "webhook_id": webhook_id, "sealed_secret": sealed_secret, "now": now}
+        return connection.execute(statements.record_webhook(connection.dialect.name), values).first() is not None
 
     def record_event(
-        self, webhook_id: str, ticket_id: str, event_id: str, kind: str, occurred_at: datetime,
-        body: dict[str, Any], now: datetime,
+        self, webhook_id: str, sealed_secret: bytes, ticket_id: str, event_id: str, kind: str,
+        occurred_at: datetime, body: dict[str, Any], now: datetime,
     ) -> LockedTicket | None:
-        """Record the webhook id, store the event (once per event id: a host re-sending an event under
-        a new webhook id adds nothing to the history) and lock the ticket's row, created if new.
+        """Record the webhook id (as ``record_webhook``), store the event (once per event id: a host
+        re-sending an event under a new webhook id adds nothing to the history) and lock the ticket's
+        row, created if new.
 
-        None when this webhook id was processed before; then nothing has changed.
+        None when the webhook was not recorded; then nothing has changed.
         """
         event = {"tenant_id": self.tenant_id, "ticket_id": ticket_id, "event_id": event_id, "type": kind,
                  "occurred_at": occurred_at, "body": body}
         connection = self.session.connection()
         if connection.dialect.name == "postgresql":
             row = connection.execute(statements.record_event_postgresql(),
-                                     {**event, "webhook_id": webhook_id, "now": now}).first()
+                                     {**event, "webhook_id": webhook_id, "sealed_secret": sealed_secret,
+                                      "now": now}).first()
             return None if row is None else LockedTicket(row.id, row.settings_version, row.priority)
-        if not self.record_webhook(webhook_id, now):
+        if not self.record_webhook(webhook_id, sealed_secret, now):
             return None
         insert_if_absent(self.session, StoredEvent, event)
         return self.lock_ticket(ticket_id, now)

@@ -58,10 +58,24 @@ def _param(name: str, column: sa.Column[Any]) -> sa.BindParameter[Any]:
     return sa.bindparam(name, type_=column.type)
 
 
+@lru_cache(maxsize=4)
+def record_webhook(dialect: str) -> sa.Insert:
+    """Record a webhook id, provided the tenant's row still holds the webhook secret the signature was
+    checked with (``sealed_secret``, its ciphertext: a reinstall changes it); returns the new entry's
+    id, or nothing when the id was recorded before or the tenant has changed."""
+    confirmed = sa.select(
+        _param("tenant_id", INBOX.c.tenant_id), _param("webhook_id", INBOX.c.webhook_id),
+        _param("now", INBOX.c.received_at),
+    ).where(TENANTS.c.id == sa.bindparam("tenant_id"),
+            TENANTS.c.webhook_secret_encrypted == _param("sealed_secret", TENANTS.c.webhook_secret_encrypted))
+    insert = _insert(dialect, INBOX).from_select(["tenant_id", "webhook_id", "received_at"], confirmed)
+    return insert.on_conflict_do_nothing().returning(INBOX.c.id)
+
+
 @lru_cache(maxsize=1)
 def record_event_postgresql() -> sa.Executable:
-    """Inbox entry, event and ticket upsert in one statement: it returns the locked ticket's row,
-    or nothing when the webhook id was recorded before (then it has changed nothing).
+    """``record_webhook``, the event and the ticket upsert in one statement: it returns the locked
+    ticket's row, or nothing when the webhook was not recorded (then it has changed nothing).
 
     The event and the ticket are inserted only from the inbox insert's output, so a duplicate
     webhook adds neither. The ticket's history is read by a later statement, which (read
@@ -69,13 +83,7 @@ def record_event_postgresql() -> sa.Executable:
     """
     tenant_id, ticket_id, now = (_param("tenant_id", INBOX.c.tenant_id), _param("ticket_id", EVENTS.c.ticket_id),
                                  _param("now", INBOX.c.received_at))
-    webhook = (
-        postgresql.insert(INBOX)
-        .values(tenant_id=tenant_id, webhook_id=_param("webhook_id", INBOX.c.webhook_id), received_at=now)
-        .on_conflict_do_nothing()
-        .returning(INBOX.c.id)
-        .cte("new_webhook")
-    )
+    webhook = record_webhook("postgresql").cte("new_webhook")
     event_values = sa.select(tenant_id, ticket_id, _param("event_id", EVENTS.c.event_id),
                              _param("type", EVENTS.c.type), _param("occurred_at", EVENTS.c.occurred_at),
                              _param("body", EVENTS.c.body)).select_from(webhook)
@@ -169,4 +177,7 @@ TICKET_HISTORY = sa.union_all(
 )
 CREDENTIALS = sa.select(TENANTS.c.id, TENANTS.c.timezone, TENANTS.c.webhook_secret_encrypted).where(
     TENANTS.c.account_id == sa.bindparam("account_id")
+)
+HOLDS_SECRET = sa.select(TENANTS.c.id).where(
+    TENANTS.c.id == sa.bindparam("tenant_id"), TENANTS.c.webhook_secret_encrypted == sa.bindparam("sealed_secret")
 )

@@ -114,10 +114,37 @@ def test_uninstall_deletes_every_row_of_the_tenant_and_nothing_else(
 
 
 def test_webhooks_of_an_uninstalled_tenant_are_404(
-    install: Callable[..., InstalledTenant], client: Any, config: Config
+    install: Callable[..., InstalledTenant], client: Any, config: Config, app: Flask
 ) -> None:
     tenant = install("acme")
+    assert tenant.send(created_event("e0", "T0")).status_code == 200  # the process now knows the tenant
     post(client, config, "/lifecycle/uninstall", json.dumps({"account_id": "acme"}))
-    response = tenant.send({"id": "e", "type": "ticket.deleted", "occurred_at": "2026-03-02T09:00:00Z",
-                            "data": {"ticket": {"id": "T1"}}})
-    assert response.status_code == 404
+    for event in (created_event("e1", "T1"), {**created_event("e2", "T2"), "type": "ticket.merged"}):
+        response = tenant.send(event)
+        assert response.status_code == 404 and response.get_json()["error"] == "unknown_account"
+    with app.extensions["sla_runtime"].uow() as uow:
+        assert uow.session.scalar(sa.select(sa.func.count()).select_from(StoredEvent)) == 0
+
+
+def test_a_reinstall_retires_the_old_webhook_secret_at_once(
+    install: Callable[..., InstalledTenant], client: Any, config: Config, app: Flask
+) -> None:
+    old = install("acme")
+    assert old.send(created_event("e0", "T0")).status_code == 200  # the process now knows the old secret
+    new_secret = new_webhook_secret()
+    post(client, config, "/lifecycle/install", install_body("acme", new_secret))
+    for event in (created_event("e1", "T1"), {**created_event("e2", "T2"), "type": "ticket.merged"}):
+        response = old.send(event)
+        assert response.status_code == 401 and response.get_json()["error"] == "invalid_signature"
+    new = InstalledTenant(client, config, "acme", new_secret)
+    assert new.send(created_event("e3", "T3")).get_json() == {"status": "processed"}
+    assert new.send({**created_event("e4", "T4"), "type": "ticket.merged"}).get_json() == {"status": "ignored"}
+    with app.extensions["sla_runtime"].uow() as uow:
+        stored = set(uow.session.scalars(sa.select(StoredEvent.event_id)))
+        assert stored == {"e0", "e3"}
+
+
+def created_event(event_id: str, ticket_id: str) -> dict[str, Any]:
+    return {"id": event_id, "type": "ticket.created", "occurred_at": "2026-03-02T09:00:00Z",
+            "data": {"ticket": {"id": ticket_id, "subject": "Printer on fire", "channel": "email",
+                                "status": "new", "created_at": "2026-03-02T09:00:00Z"}}}

@@ -15,6 +15,7 @@ from plugin.store.models import InboxEntry, SlaTarget, StoredEvent, Tenant, Tick
 from plugin.store.repositories import LockedTicket
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+SEALED = b"sealed-secret"  # what the tenants' rows hold as their encrypted webhook secret
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def tenants(sessions: Any) -> tuple[int, int]:
     with UnitOfWork(sessions) as uow:
         ids = tuple(
             uow.tenants.add(Tenant(account_id=name, api_base_url="http://host.test", access_token_encrypted=b"x",
-                                   webhook_secret_encrypted=b"x", timezone="UTC", host_origin="https://host.test",
+                                   webhook_secret_encrypted=SEALED, timezone="UTC", host_origin="https://host.test",
                                    installed_at=NOW, updated_at=NOW)).id
             for name in ("acme", "globex")
         )
@@ -37,10 +38,11 @@ def tenants(sessions: Any) -> tuple[int, int]:
     return ids  # type: ignore[return-value]
 
 
-def record(uow: UnitOfWork, tenant_id: int, webhook_id: str, event_id: str, ticket_id: str = "T-1"
-           ) -> LockedTicket | None:
+def record(uow: UnitOfWork, tenant_id: int, webhook_id: str, event_id: str, ticket_id: str = "T-1",
+           sealed: bytes = SEALED) -> LockedTicket | None:
     body = {"id": event_id, "type": "ticket.created", "data": {"ticket": {"id": ticket_id}}}
-    return uow.data_of(tenant_id).record_event(webhook_id, ticket_id, event_id, "ticket.created", NOW, body, NOW)
+    return uow.data_of(tenant_id).record_event(webhook_id, sealed, ticket_id, event_id, "ticket.created", NOW,
+                                               body, NOW)
 
 
 def count(uow: UnitOfWork, model: Any, tenant_id: int) -> int:
@@ -82,6 +84,17 @@ def test_an_event_resent_under_a_new_webhook_id_is_stored_once(sessions: Any, te
         uow.commit()
         assert first is not None and again is not None and again.row_id == first.row_id
         assert (count(uow, InboxEntry, acme), count(uow, StoredEvent, acme), count(uow, Ticket, acme)) == (2, 1, 1)
+
+
+def test_nothing_is_recorded_for_a_tenant_whose_secret_has_changed(sessions: Any, tenants: tuple[int, int]) -> None:
+    acme, _ = tenants
+    with UnitOfWork(sessions) as uow:
+        assert record(uow, acme, "msg_1", "evt_1", sealed=b"sealed before a reinstall") is None
+        assert not uow.data_of(acme).record_webhook("msg_2", b"sealed before a reinstall", NOW)
+        assert not uow.tenants.holds_secret(acme, b"sealed before a reinstall")
+        assert uow.tenants.holds_secret(acme, SEALED)
+        uow.commit()
+        assert (count(uow, InboxEntry, acme), count(uow, StoredEvent, acme), count(uow, Ticket, acme)) == (0, 0, 0)
 
 
 def test_one_webhook_id_is_independent_per_tenant(sessions: Any, tenants: tuple[int, int]) -> None:

@@ -17,7 +17,9 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from plugin.services.webhooks import StaleCredentials
 from plugin.store.models import InboxEntry, OutboxCommand, SlaTarget, StoredEvent, Ticket
+from plugin.webhooks import routes
 from tests.integration.conftest import InstalledTenant
 from tests.support import signed_headers
 
@@ -192,6 +194,18 @@ def test_missing_fields_and_wrong_types_are_400_naming_the_field(
     else:
         node[path[-1]] = value
     rejected(tenant.send(body), 400, "invalid_event", message)
+
+
+def test_an_installation_changing_under_a_webhook_twice_is_503_to_send_again(
+    tenant: InstalledTenant, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def reinstalled_meanwhile(*_: object) -> None:
+        raise StaleCredentials(1)
+
+    monkeypatch.setattr(routes, "handle_webhook", reinstalled_meanwhile)
+    response = tenant.send(CREATED)
+    assert response.status_code == 503 and response.get_json()["error"] == "installation_changed"
+    assert count(app, InboxEntry) == 0
 
 
 def test_body_over_one_mebibyte_is_413(tenant: InstalledTenant, client: Any) -> None:
