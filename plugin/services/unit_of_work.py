@@ -6,6 +6,7 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from plugin.store.optimistic import OptimisticTickets
 from plugin.store.repositories import TenantData, Tenants, TokenIds
 
 
@@ -33,3 +34,19 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+
+    @property
+    def writes_in_one_statement(self) -> bool:
+        """PostgreSQL can write a webhook's whole effect in one statement (``plugin.store.optimistic``)."""
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    def optimistic_tickets(self, tenant_id: int) -> OptimisticTickets:
+        """The optimistic webhook path's statements, each its own transaction: whatever this unit of
+        work had not committed is rolled back first."""
+        self.session.close()
+        connection = self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        return OptimisticTickets(connection, tenant_id)
+
+    def restart(self) -> None:
+        """Roll back, and begin anew with an ordinary transaction."""
+        self.session.close()

@@ -82,6 +82,8 @@ class Ticket(Base):
     settings_version: Mapped[int | None]
     deleted: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime]
+    # Raised by every saved outcome: a writer that computed from a snapshot checks it is unchanged.
+    revision: Mapped[int] = mapped_column(server_default="0")
 
 
 class StoredEvent(Base):

@@ -199,7 +199,7 @@ class TenantData:
         if connection.dialect.name == "postgresql":
             connection.execute(statements.save_outcome_postgresql(),
                                {**values, "row_id": ticket.row_id, "scope_tenant_id": self.tenant_id,
-                                "scope_ticket_id": ticket_id, "targets": _json_rows(targets)})
+                                "scope_ticket_id": ticket_id, "targets": json_rows(targets)})
             return
         connection.execute(SAVE_TICKET, {**values, "row_id": ticket.row_id})
         connection.execute(DELETE_TARGETS, scope)
@@ -288,7 +288,7 @@ class TenantData:
         )
 
 
-def _json_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def json_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows as JSON values: instants as ISO 8601 text, which PostgreSQL reads back as timestamptz."""
     return [{key: value.isoformat() if isinstance(value, datetime) else value for key, value in row.items()}
             for row in rows]

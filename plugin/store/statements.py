@@ -102,7 +102,7 @@ def record_event_postgresql() -> sa.Executable:
 SAVE_TICKET = (
     sa.update(TICKETS)
     .where(TICKETS.c.id == sa.bindparam("row_id"))
-    .values({name: _param(name, TICKETS.c[name]) for name in TICKET_VALUES})
+    .values({**{name: _param(name, TICKETS.c[name]) for name in TICKET_VALUES}, "revision": TICKETS.c.revision + 1})
 )
 INSERT_TARGETS = sa.insert(TARGETS)
 DELETE_TARGETS = sa.delete(TARGETS).where(
@@ -115,33 +115,36 @@ def save_outcome_postgresql() -> sa.Executable:
     """The ticket's row updated and its targets replaced, in one statement.
 
     The targets come as one JSON array (``targets``), so the statement is the same for any number
-    of them: they are upserted on their key, and the ticket's other targets deleted. The delete
-    reads the upsert's output, so it runs after it and spares exactly the rows just written.
+    of them: they are upserted on their key (``upsert_targets``), and the ticket's others deleted.
     """
-    columns = {name: TARGETS.c[name] for name in (*TARGET_KEY, *TARGET_VALUES)}
-    given = (
-        sa.func.jsonb_to_recordset(sa.bindparam("targets", type_=postgresql.JSONB()))
-        .table_valued(*(sa.column(name, _recordset_type(column)) for name, column in columns.items()))
-        .render_derived(name="given", with_types=True)
-    )
+    columns = (*TARGET_KEY, *TARGET_VALUES)
+    given = recordset("targets", TARGETS, columns, "given")
     # Not named after columns of the ticket's row: SQLAlchemy would add those to the UPDATE's SET clause.
     tenant_id = _param("scope_tenant_id", TARGETS.c.tenant_id)
     ticket_id = _param("scope_ticket_id", TARGETS.c.ticket_id)
-    rows = sa.select(tenant_id, ticket_id, *(given.c[name] for name in columns))
-    insert = postgresql.insert(TARGETS).from_select(["tenant_id", "ticket_id", *columns], rows)
-    kept = (
-        insert.on_conflict_do_update(
-            index_elements=[TARGETS.c.tenant_id, TARGETS.c.ticket_id, TARGETS.c.metric, TARGETS.c.cycle],
-            set_={name: insert.excluded[name] for name in TARGET_VALUES},
-        )
-        .returning(TARGETS.c.id)
-        .cte("kept")
+    rows = sa.select(tenant_id, ticket_id, *given.c)
+    kept = upsert_targets(postgresql.insert(TARGETS).from_select(["tenant_id", "ticket_id", *columns], rows))
+    stale = sa.delete(TARGETS).where(TARGETS.c.tenant_id == tenant_id, TARGETS.c.ticket_id == ticket_id,
+                                     TARGETS.c.id.not_in(sa.select(kept.c.id)))
+    return stale.add_cte(SAVE_TICKET.cte("saved"))
+
+
+def upsert_targets(insert: postgresql.Insert) -> sa.CTE:
+    """Insert or update targets on their key, as a CTE of the ids written. A delete of the ticket's
+    other targets (``id NOT IN`` these) reads this output, so it runs after it and spares them."""
+    upsert = insert.on_conflict_do_update(
+        index_elements=[TARGETS.c.tenant_id, TARGETS.c.ticket_id, TARGETS.c.metric, TARGETS.c.cycle],
+        set_={name: insert.excluded[name] for name in TARGET_VALUES},
     )
-    saved = SAVE_TICKET.cte("saved")
-    stale = sa.delete(TARGETS).where(
-        TARGETS.c.tenant_id == tenant_id, TARGETS.c.ticket_id == ticket_id, TARGETS.c.id.not_in(sa.select(kept.c.id))
-    )
-    return stale.add_cte(saved)
+    return upsert.returning(TARGETS.c.id).cte("kept")
+
+
+def recordset(parameter: str, table: sa.Table, names: tuple[str, ...], alias: str) -> Any:
+    """The rows of a JSON array parameter as a table, its fields typed like ``table``'s columns
+    (``jsonb_to_recordset``): one statement, whatever the number of rows."""
+    fields = (sa.column(name, _recordset_type(table.c[name])) for name in names)
+    array = sa.func.jsonb_to_recordset(sa.bindparam(parameter, type_=postgresql.JSONB()))
+    return array.table_valued(*fields).render_derived(name=alias, with_types=True)
 
 
 def _recordset_type(column: sa.Column[Any]) -> sa.types.TypeEngine[Any]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -18,6 +20,41 @@ EXAMPLE = Path(__file__).parents[1] / "data" / "desk360_example"
 
 
 def test_worked_example_shuffled_and_twice_gives_expected_reports(plugin_server: RunningPlugin) -> None:
+    http, auth, webhook_secret = installed_tenant(plugin_server)
+    lines = (EXAMPLE / "events.jsonl").read_text().splitlines()
+    deliveries = [(line, signed_headers(webhook_secret, line)) for line in lines] * 2
+    random.Random(2026).shuffle(deliveries)
+    answers = [http.post(f"{plugin_server.base_url}/webhooks/acme", data=line, headers=headers)
+               for line, headers in deliveries]
+    assert {answer.status_code for answer in answers} == {200}
+    assert sorted(answer.json()["status"] for answer in answers).count("duplicate") == len(lines)
+    assert_expected_results(plugin_server, http, auth)
+
+
+def test_worked_example_delivered_concurrently_gives_expected_reports(plugin_server: RunningPlugin) -> None:
+    """Eight senders at once, each ticket's events and their redeliveries side by side: the
+    workers collide on the same tickets (PostgreSQL's writes retry, SQLite's queue)."""
+    http, auth, webhook_secret = installed_tenant(plugin_server)
+    lines = (EXAMPLE / "events.jsonl").read_text().splitlines()
+    deliveries = [(line, signed_headers(webhook_secret, line)) for line in lines] * 2
+    deliveries.sort(key=lambda delivery: json.loads(delivery[0])["data"]["ticket"]["id"])
+    local = threading.local()
+
+    def send(delivery: tuple[str, dict[str, str]]) -> tuple[int, str]:
+        if not hasattr(local, "http"):
+            local.http = requests.Session()
+        answer = local.http.post(f"{plugin_server.base_url}/webhooks/acme", data=delivery[0], headers=delivery[1])
+        return answer.status_code, answer.json().get("status", answer.text)
+
+    with ThreadPoolExecutor(max_workers=8) as senders:
+        answers = list(senders.map(send, deliveries))
+    assert {status for status, _ in answers} == {200}, answers
+    assert sorted(outcome for _, outcome in answers).count("duplicate") == len(lines)
+    assert_expected_results(plugin_server, http, auth)
+
+
+def installed_tenant(plugin_server: RunningPlugin) -> tuple[requests.Session, dict[str, str], str]:
+    """Install the tenant and save the example's settings through the API: (session, auth, webhook secret)."""
     http = requests.Session()
     base = plugin_server.base_url
     webhook_secret = new_webhook_secret()
@@ -25,21 +62,18 @@ def test_worked_example_shuffled_and_twice_gives_expected_reports(plugin_server:
     headers = signed_headers(plugin_server.app_secret, body)
     installed = http.post(f"{base}/lifecycle/install", data=body, headers=headers)
     assert installed.status_code == 200, installed.text
-
     exchange = http.post(f"{base}/api/v1/auth/session", json={"token": host_token(plugin_server.app_secret, "acme")})
     assert exchange.status_code == 200, exchange.text
     auth = {"Authorization": f"Bearer {exchange.json()['access_token']}"}
     settings = json.loads((EXAMPLE / "settings.json").read_text())
     saved = http.put(f"{base}/api/v1/settings", json=settings, headers=auth)
     assert saved.status_code == 200, saved.text
+    return http, auth, webhook_secret
 
-    lines = (EXAMPLE / "events.jsonl").read_text().splitlines()
-    deliveries = [(line, signed_headers(webhook_secret, line)) for line in lines] * 2
-    random.Random(2026).shuffle(deliveries)
-    answers = [http.post(f"{base}/webhooks/acme", data=line, headers=headers) for line, headers in deliveries]
-    assert {answer.status_code for answer in answers} == {200}
-    assert sorted(answer.json()["status"] for answer in answers).count("duplicate") == len(lines)
 
+def assert_expected_results(plugin_server: RunningPlugin, http: requests.Session, auth: dict[str, str]) -> None:
+    """The report API gives expected.json's rows; the outbox one set-priority per urgent ticket."""
+    base = plugin_server.base_url
     expected = json.loads((EXAMPLE / "expected.json").read_text())
     for period in ("daily", "hourly"):
         report = http.get(f"{base}/api/v1/reports/{period}", headers=auth)
