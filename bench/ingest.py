@@ -4,7 +4,7 @@ Run from anywhere with the project's interpreter::
 
     python bench/ingest.py              # 5,000 timed webhooks per server, 8 concurrent clients
     python bench/ingest.py --quick      # 1,000 timed webhooks, for CI smoke runs
-    python bench/ingest.py --events N --clients C --workers W
+    python bench/ingest.py --events N --clients C --workers W --threads T --rounds R
 
 For SQLite (a temporary folder) and, when it is reachable at 127.0.0.1:5432, PostgreSQL (a fresh
 temporary database, dropped afterwards) the plugin runs as ``python -m plugin.cli serve`` (gunicorn,
@@ -22,6 +22,11 @@ The baseline is ``bench/bare_verify_app.py``: Flask under gunicorn with the same
 options, verifying the same signatures with ``standardwebhooks`` and answering 200, driven with
 the same bodies by the same load generator (threads, one ``requests.Session`` each). The load
 generator shares the machine with the servers; its own CPU use is printed too.
+
+Both servers run side by side and are driven in alternating rounds (3 by default), each round a
+slice of the timed stream sent to the plugin and then the same slice to the baseline: a machine
+whose speed drifts during the run (shared virtual machines do) slows both alike. The ratio is
+of the totals; each round's ratio is printed too.
 
 Prints plain text, one figure per line. Target of the project: plugin/baseline ≥ 0.5 in
 processed events per second.
@@ -383,12 +388,30 @@ def drive(server: Server, deliveries: Sequence[tuple[bytes, dict[str, str]]], cl
     return run
 
 
-def measure(server: Server, secret: str, warmup: Sequence[bytes], timed: Sequence[bytes], clients: int) -> Run:
-    """Warm the workers up (not timed), then sign the timed batch and send it."""
+def warm_up(server: Server, secret: str, warmup: Sequence[bytes], clients: int) -> None:
     drive(server, sign_all(secret, warmup), clients, time.monotonic())
+
+
+def measure(server: Server, secret: str, timed: Sequence[bytes], clients: int) -> Run:
+    """Sign the timed batch right before sending it (the signatures' tolerance), then send it."""
     signed_at = time.monotonic()
-    deliveries = sign_all(secret, timed)
-    return drive(server, deliveries, clients, signed_at)
+    return drive(server, sign_all(secret, timed), clients, signed_at)
+
+
+def combined(runs: Sequence[Run]) -> Run:
+    """Several runs as one: their times, answers and CPU added up."""
+    total = Run()
+    for run in runs:
+        total.seconds += run.seconds
+        total.latencies += run.latencies
+        total.statuses.update(run.statuses)
+        total.answers.update(run.answers)
+        total.samples += run.samples[: 3 - len(total.samples)]
+        total.unsent += run.unsent
+        total.client_cpu += run.client_cpu
+        if run.server_cpu is not None:
+            total.server_cpu = (total.server_cpu or 0.0) + run.server_cpu
+    return total
 
 
 def report(prefix: str, run: Run, events: int) -> None:
@@ -434,20 +457,30 @@ def stored(database_url: str) -> str:
 
 def backend_bench(name: str, database_url: str, folder: Path, args: argparse.Namespace, warmup: Sequence[bytes],
                   timed: Sequence[bytes]) -> float:
-    """The plugin on one database, then the baseline with the same load; returns plugin/baseline."""
+    """The plugin on one database and the baseline, both running, driven in alternating rounds with the
+    same slices of the stream (so a machine whose speed drifts slows both alike); returns plugin/baseline."""
     shown = sa.make_url(database_url).render_as_string(hide_password=True)
     print(f"{name}: plugin on {shown}")
     began = perf_counter()
     context, app_secret = plugin_server(folder, database_url, args.workers, args.threads, args.log_level)
-    with context as server:
+    with context as plugin:
         line(f"{name} plugin started (schema upgraded) in", f"{perf_counter() - began:.1f} s")
-        secret = install_tenant(server.base_url, app_secret)
-        plugin_run = measure(server, secret, warmup, timed, args.clients)
+        secret = install_tenant(plugin.base_url, app_secret)
+        with baseline_server(folder, secret, args.workers, args.threads) as baseline:
+            warm_up(plugin, secret, warmup, args.clients)
+            warm_up(baseline, secret, warmup, args.clients)
+            plugin_runs, baseline_runs = [], []
+            size = -(-len(timed) // args.rounds)
+            for start in range(0, len(timed), size):
+                plugin_runs.append(measure(plugin, secret, timed[start:start + size], args.clients))
+                baseline_runs.append(measure(baseline, secret, timed[start:start + size], args.clients))
+    plugin_run, baseline_run = combined(plugin_runs), combined(baseline_runs)
     report(f"{name} plugin", plugin_run, len(timed))
     line(f"{name} plugin stored (warm-up included)", stored(database_url))
-    with baseline_server(folder, secret, args.workers, args.threads) as server:
-        baseline_run = measure(server, secret, warmup, timed, args.clients)
     report(f"{name} baseline", baseline_run, len(timed))
+    rounds = [ours.rate / theirs.rate if theirs.rate else 0.0
+              for ours, theirs in zip(plugin_runs, baseline_runs, strict=True)]
+    line(f"{name} ratio in each round", " / ".join(f"{ratio:.2f}" for ratio in rounds))
     ratio = plugin_run.rate / baseline_run.rate if baseline_run.rate else 0.0
     line(f"{name} ratio plugin/baseline events/s", f"{ratio:.2f}")
     print()
@@ -464,12 +497,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients (default 8)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of each server (default 2)")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker of each server (default 1)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternate plugin and baseline this many times, a slice of the stream each (default 3)")
     parser.add_argument("--log-level", default="INFO", help="the plugin's SLA_LOG_LEVEL (default INFO, its own)")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     args = parser.parse_args(argv)
     events = args.events or (1_000 if args.quick else 5_000)
-    if events < 10 or args.clients < 1 or args.workers < 1 or args.threads < 1:
-        parser.error("--events must be at least 10, --clients, --workers and --threads at least 1")
+    if events < 10 or min(args.clients, args.workers, args.threads, args.rounds) < 1:
+        parser.error("--events must be at least 10, --clients, --workers, --threads and --rounds at least 1")
     postgres = None if args.no_postgres else postgres_version()
     header("quick" if args.quick else "full", args, postgres)
     began = perf_counter()

@@ -14,7 +14,7 @@ from plugin.config import Config
 from plugin.security.secrets import SecretBox
 from plugin.services.tenant_credentials import RememberedCredentials
 from plugin.services.unit_of_work import UnitOfWork
-from plugin.store.db import create_db_engine, session_factory
+from plugin.store.db import create_autocommit_engine, create_db_engine, session_factory
 
 
 def wall_clock() -> datetime:
@@ -29,14 +29,22 @@ class Runtime:
     box: SecretBox
     clock: Callable[[], datetime] = wall_clock
     credentials: RememberedCredentials = field(default_factory=RememberedCredentials)
+    autocommit_engine: sa.Engine | None = None
 
     @classmethod
     def build(cls, config: Config, clock: Callable[[], datetime] = wall_clock) -> Runtime:
         engine = create_db_engine(config.database_url)
-        return cls(config, engine, session_factory(engine), SecretBox(config.encryption_key), clock)
+        return cls(config, engine, session_factory(engine), SecretBox(config.encryption_key), clock,
+                   autocommit_engine=create_autocommit_engine(config.database_url))
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions)
+        return UnitOfWork(self.sessions, self.autocommit_engine)
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+        if self.autocommit_engine is not None:
+            self.autocommit_engine.dispose()
 
     def now(self) -> datetime:
         return self.clock()

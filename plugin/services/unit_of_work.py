@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from plugin.store.optimistic import OptimisticTickets
@@ -15,8 +16,12 @@ class UnitOfWork:
     tenants: Tenants
     token_ids: TokenIds
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], autocommit: sa.Engine | None = None) -> None:
+        """``autocommit``: an engine whose connections run each statement as its own transaction
+        (PostgreSQL's, for the webhook path that writes in one statement)."""
         self._sessions = sessions
+        self._autocommit = autocommit
+        self._autocommit_connection: sa.Connection | None = None
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._sessions()
@@ -28,6 +33,8 @@ class UnitOfWork:
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self.session.close()  # rolls back anything uncommitted; loaded objects stay readable
+        if self._autocommit_connection is not None:
+            self._autocommit_connection.close()
 
     def data_of(self, tenant_id: int) -> TenantData:
         return TenantData(self.session, tenant_id)
@@ -37,16 +44,13 @@ class UnitOfWork:
 
     @property
     def writes_in_one_statement(self) -> bool:
-        """PostgreSQL can write a webhook's whole effect in one statement (``plugin.store.optimistic``)."""
-        return self.session.get_bind().dialect.name == "postgresql"
+        """Whether a webhook's whole effect can be written in one statement (``plugin.store.optimistic``)."""
+        return self._autocommit is not None
 
     def optimistic_tickets(self, tenant_id: int) -> OptimisticTickets:
-        """The optimistic webhook path's statements, each its own transaction: whatever this unit of
-        work had not committed is rolled back first."""
-        self.session.close()
-        connection = self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        return OptimisticTickets(connection, tenant_id)
-
-    def restart(self) -> None:
-        """Roll back, and begin anew with an ordinary transaction."""
-        self.session.close()
+        """The optimistic webhook path's statements, on a connection of their own outside this unit of
+        work's transaction: each is its own transaction."""
+        assert self._autocommit is not None
+        if self._autocommit_connection is None:
+            self._autocommit_connection = self._autocommit.connect()
+        return OptimisticTickets(self._autocommit_connection, tenant_id)

@@ -42,7 +42,7 @@ def handle_webhook(
         result = _handle_optimistically(uow, tenant, webhook_id, body, event, now)
         if result is not None:
             return result
-        uow.restart()  # the ticket kept changing under us: queue on its lock instead
+        # The ticket kept changing under us: queue on its lock instead.
     data = uow.data_of(tenant.id)
     sealed = tenant.webhook_secret_encrypted
     if event is None:

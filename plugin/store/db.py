@@ -20,6 +20,17 @@ def create_db_engine(url: str) -> sa.Engine:
     return sa.create_engine(parsed, pool_size=5, max_overflow=5, pool_recycle=300)
 
 
+def create_autocommit_engine(url: str) -> sa.Engine | None:
+    """PostgreSQL: an engine of its own whose connections run each statement as its own transaction
+    (the webhook path that writes in one statement); None for SQLite, which has no such path."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return None
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return sa.create_engine(parsed, pool_size=5, max_overflow=5, pool_recycle=300, isolation_level="AUTOCOMMIT")
+
+
 def _sqlite_engine(url: sa.URL) -> sa.Engine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)

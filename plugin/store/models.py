@@ -111,7 +111,10 @@ class SlaTarget(Base):
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "ticket_id", "metric", "cycle"),
         sa.Index("ix_sla_targets_due", "status", "due_at"),
-        sa.Index("ix_sla_targets_decided", "tenant_id", "decided_at"),
+        # Partial: the reports read decided targets only, and a ticket's targets are found by the
+        # unique key above (a full index on the tenant could be mistaken for a way to find them).
+        sa.Index("ix_sla_targets_decided", "tenant_id", "decided_at",
+                 postgresql_where=sa.text("decided_at IS NOT NULL"), sqlite_where=sa.text("decided_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -55,7 +55,7 @@ def config(database_url: str) -> Config:
 def app(config: Config) -> Iterator[Flask]:
     app = create_app(config)
     yield app
-    app.extensions["sla_runtime"].engine.dispose()
+    app.extensions["sla_runtime"].dispose()
 
 
 @pytest.fixture
