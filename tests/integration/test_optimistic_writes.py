@@ -136,3 +136,19 @@ def test_statements_stay_short_enough_for_psycopgs_parse_cache(statement: str) -
              "write new": optimistic.write_outcome(True)}[statement]
     text = str(built.compile(dialect=sa.create_engine("postgresql+psycopg://").dialect))  # as run: with casts
     assert len(text.encode()) <= _queries.MAX_CACHED_STATEMENT_LENGTH
+
+
+@pytest.mark.parametrize("attempts", [3, 0], ids=["optimistic", "under the lock"])
+def test_an_event_id_stored_for_another_ticket_adds_nothing_to_this_one(
+    tenant: InstalledTenant, app: Flask, monkeypatch: pytest.MonkeyPatch, attempts: int
+) -> None:
+    """Both paths agree: an event is stored once per id, and a ticket's outcome is its stored history's."""
+    monkeypatch.setattr(webhooks, "OPTIMISTIC_ATTEMPTS", attempts)
+    tenant.send(CREATED)
+    reused = json.loads(json.dumps(CREATED))
+    reused["data"]["ticket"]["id"] = "T2"
+    assert tenant.send(reused).get_json() == {"status": "processed"}
+    with app.extensions["sla_runtime"].uow() as uow:
+        acme = uow.tenants.by_account("acme")
+        assert acme is not None and uow.data_of(acme.id).targets_of("T2") == []
+    assert rows(app) == {"webhook_inbox": 2, "ticket_events": 1, "tickets": 2, "sla_targets": 1, "outbox": 1}
