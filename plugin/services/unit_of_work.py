@@ -22,6 +22,7 @@ class UnitOfWork:
         self._sessions = sessions
         self._autocommit = autocommit
         self._autocommit_connection: sa.Connection | None = None
+        self._connection: sa.Connection | None = None
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._sessions()
@@ -32,14 +33,22 @@ class UnitOfWork:
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
+        self._connection = None
         self.session.close()  # rolls back anything uncommitted; loaded objects stay readable
         if self._autocommit_connection is not None:
             self._autocommit_connection.close()
 
     def data_of(self, tenant_id: int) -> TenantData:
-        return TenantData(self.session, tenant_id)
+        return TenantData(self.session, tenant_id, self.connection)
+
+    def connection(self) -> sa.Connection:
+        """The transaction's connection (kept until the commit: the session's own lookup is slow)."""
+        if self._connection is None:
+            self._connection = self.session.connection()
+        return self._connection
 
     def commit(self) -> None:
+        self._connection = None
         self.session.commit()
 
     @property

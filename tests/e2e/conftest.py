@@ -54,9 +54,9 @@ def start_plugin(database_url: str, log_path: Path, workers: int = 2) -> Iterato
             deadline = time.monotonic() + 30
             while True:
                 try:
-                    if requests.get(f"{base_url}/readyz", timeout=1).status_code == 200:
+                    if requests.get(f"{base_url}/readyz", timeout=2).status_code == 200:
                         break
-                except requests.ConnectionError:
+                except requests.RequestException:  # not listening yet, or too busy starting to answer
                     pass
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the plugin did not start:\n{log_path.read_text()}")
