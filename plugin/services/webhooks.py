@@ -71,13 +71,13 @@ def _handle_optimistically(
     sealed = tenant.webhook_secret_encrypted
     stored_event = {"event_id": event.id, "event_type": event.type, "occurred_at": event.occurred_at, "body": body}
     for _ in range(OPTIMISTIC_ATTEMPTS):
-        snapshot = tickets.read(event.ticket_id, webhook_id, sealed, event.id)
+        snapshot = tickets.read(event.ticket_id, webhook_id, sealed)
         if not snapshot.tenant_current:
             raise StaleCredentials(tenant.id)
         if snapshot.seen:
             return WebhookResult.DUPLICATE
         history = snapshot.history
-        if not snapshot.event_known:  # as the write will store it (a known one it leaves as stored)
+        if all(stored.get("id") != event.id for stored in history.event_bodies):
             history = TicketHistory([*history.event_bodies, body], history.versions)
         computed = compute_outcome(uow, tenant, event.ticket_id, snapshot.priority, snapshot.settings_version,
                                    history, now)
