@@ -1,4 +1,8 @@
-"""A unit of work: one transaction; nothing is saved unless the handler commits."""
+"""A unit of work: one transaction; nothing is saved unless the handler commits.
+
+The one exception is PostgreSQL's webhook path (``optimistic_tickets``): its write is a single
+statement, atomic on its own, on a connection outside the unit of work's transaction.
+"""
 
 from __future__ import annotations
 
