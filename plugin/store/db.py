@@ -14,10 +14,7 @@ def create_db_engine(url: str) -> sa.Engine:
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
-    if parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    # No pre-ping: it costs a round trip on every request; stale connections are recycled instead.
-    return sa.create_engine(parsed, pool_size=5, max_overflow=5, pool_recycle=300)
+    return _postgresql_engine(parsed)
 
 
 def create_autocommit_engine(url: str) -> sa.Engine | None:
@@ -26,9 +23,14 @@ def create_autocommit_engine(url: str) -> sa.Engine | None:
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return None
-    if parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return sa.create_engine(parsed, pool_size=5, max_overflow=5, pool_recycle=300, isolation_level="AUTOCOMMIT")
+    return _postgresql_engine(parsed, isolation_level="AUTOCOMMIT")
+
+
+def _postgresql_engine(url: sa.URL, **options: Any) -> sa.Engine:
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    # No pre-ping: it costs a round trip on every request; stale connections are recycled instead.
+    return sa.create_engine(url, pool_size=5, max_overflow=5, pool_recycle=300, **options)
 
 
 def _sqlite_engine(url: sa.URL) -> sa.Engine:
