@@ -41,7 +41,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -70,6 +69,7 @@ from plugin.store.db import create_db_engine  # noqa: E402
 from plugin.store.models import InboxEntry, OutboxCommand, SlaTarget, StoredEvent, Ticket  # noqa: E402
 from tests.support import (  # noqa: E402
     POSTGRES_ADMIN_URL,
+    free_port,
     host_token,
     install_body,
     new_encryption_key,
@@ -77,6 +77,7 @@ from tests.support import (  # noqa: E402
     postgres_available,
     signed_headers,
     temporary_postgres_database,
+    wait_until_ready,
 )
 
 ACCOUNT = "acme"  # the stream's bodies carry this account id
@@ -189,12 +190,6 @@ def sign_all(secret: str, bodies: Sequence[bytes]) -> list[tuple[bytes, dict[str
 # -- servers ---------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @dataclass
 class Server:
     name: str
@@ -211,14 +206,7 @@ def running(name: str, command: list[str], env: dict[str, str], log_path: Path, 
                                    start_new_session=True)  # its own group: workers can be killed with it
     server = Server(name, f"http://127.0.0.1:{port}", process, log_path)
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            with contextlib.suppress(requests.RequestException):
-                if requests.get(f"{server.base_url}/readyz", timeout=1).status_code == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{name} did not start:\n{log_path.read_text(errors='replace')[-4000:]}")
-            time.sleep(0.1)
+        wait_until_ready(name, server.base_url, process, lambda: log_path.read_text(errors="replace"), START_TIMEOUT)
         yield server
     finally:
         stop(process)

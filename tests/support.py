@@ -6,6 +6,9 @@ import base64
 import json
 import os
 import secrets
+import socket
+import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +18,7 @@ from typing import Any
 import jwt
 import psycopg
 import pytest
+import requests
 from cryptography.fernet import Fernet
 from standardwebhooks import Webhook
 
@@ -104,3 +108,25 @@ def temporary_postgres_database() -> Iterator[str]:
     finally:
         with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_ready(name: str, base_url: str, process: subprocess.Popen[Any], log_text: Any,
+                     timeout: float) -> None:
+    """Poll ``/readyz`` until it answers 200; RuntimeError with the end of the server's log if the
+    process exits or ``timeout`` seconds pass. ``log_text()`` reads the log."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if requests.get(f"{base_url}/readyz", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:  # not listening yet, or too busy starting to answer
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{name} did not start:\n{log_text()[-4000:]}")
+        time.sleep(0.1)

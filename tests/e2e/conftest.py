@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import requests
 
-from tests.support import new_encryption_key, new_webhook_secret, temporary_postgres_database
+from tests.support import (
+    free_port,
+    new_encryption_key,
+    new_webhook_secret,
+    temporary_postgres_database,
+    wait_until_ready,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -51,16 +48,7 @@ def start_plugin(database_url: str, log_path: Path, workers: int = 2) -> Iterato
         )
         base_url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if requests.get(f"{base_url}/readyz", timeout=2).status_code == 200:
-                        break
-                except requests.RequestException:  # not listening yet, or too busy starting to answer
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the plugin did not start:\n{log_path.read_text()}")
-                time.sleep(0.1)
+            wait_until_ready("the plugin", base_url, process, log_path.read_text, timeout=30)
             yield RunningPlugin(base_url, database_url, app_secret, key)
         finally:
             process.terminate()
