@@ -48,6 +48,21 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-upgrade", action="store_true", help="do not apply pending migrations first")
     serve.set_defaults(run=_serve)
 
+    worker = commands.add_parser("worker", help="apply the webhook inbox (the inbox processor); stop with SIGTERM",
+                                 description="Apply stored webhook events in batches until SIGTERM or SIGINT.")
+    worker.add_argument("--batch-size", type=_positive, default=int(os.environ.get("SLA_BATCH_SIZE", "200")),
+                        help="events per batch (one transaction each; default 200)")
+    worker.add_argument("--poll-seconds", type=float, default=0.1, help="how often an empty inbox is looked at")
+    worker.add_argument("--exit-when-idle", action="store_true", help="drain the inbox, then exit")
+    worker.add_argument("--no-upgrade", action="store_true", help="do not apply pending migrations first")
+    worker.set_defaults(run=_worker)
+
+    run = commands.add_parser("run", help="serve and worker together, for one machine (stop with SIGTERM)")
+    run.add_argument("--bind", default=os.environ.get("SLA_BIND", "127.0.0.1:8000"), help="host:port")
+    run.add_argument("--workers", type=int, default=int(os.environ.get("SLA_WORKERS", "2")),
+                     help="web workers (gunicorn)")
+    run.set_defaults(run=_run_both)
+
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     upgrade = db_commands.add_parser("upgrade", help="apply pending migrations (Alembic)")
@@ -69,6 +84,35 @@ def _serve(args: argparse.Namespace) -> int:
 
     serve(_config(), args.bind, args.workers, args.threads, upgrade_schema=not args.no_upgrade)
     return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from plugin.worker import WorkerOptions, run_worker  # noqa: PLC0415
+
+    config = _config()
+    if not args.no_upgrade:
+        from plugin.store.migrate import upgrade  # noqa: PLC0415
+
+        upgrade(config.database_url)
+    run_worker(config, WorkerOptions(args.batch_size, args.poll_seconds, args.exit_when_idle))
+    return 0
+
+
+def _run_both(args: argparse.Namespace) -> int:
+    from plugin.supervisor import run_together  # noqa: PLC0415
+
+    _config()  # a bad setting is reported once, here, not by both children
+    return run_together(args.bind, args.workers)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:

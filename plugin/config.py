@@ -21,6 +21,8 @@ class Config:
     encryption_key: str  # Fernet key for secrets at rest
     session_ttl_seconds: int = 3600
     max_body_bytes: int = 1024 * 1024
+    # /readyz fails while the inbox's oldest pending event has waited longer than this.
+    ready_max_lag_seconds: float = 120.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -34,10 +36,15 @@ class Config:
             ttl = int(env.get("SLA_SESSION_TTL_SECONDS", "3600"))
         except ValueError:
             raise ConfigError("SLA_SESSION_TTL_SECONDS must be a whole number of seconds") from None
+        try:
+            max_lag = float(env.get("SLA_READY_MAX_LAG_SECONDS", "120"))
+        except ValueError:
+            raise ConfigError("SLA_READY_MAX_LAG_SECONDS must be a number of seconds") from None
         return cls(
             database_url=env.get("SLA_DATABASE_URL") or DEFAULT_DATABASE_URL,
             app_id=env.get("SLA_APP_ID") or "sla-plugin",
             app_secret=env["SLA_APP_SECRET"],
             encryption_key=env["SLA_ENCRYPTION_KEY"],
             session_ttl_seconds=ttl,
+            ready_max_lag_seconds=max_lag,
         )

@@ -1,4 +1,9 @@
-"""Every error answer is JSON that names the problem: {"error": code, "message": text}."""
+"""Every error answer of every HTTP entry point: JSON ``{"error": code, "message": text}``, plus
+``problems`` (``path: message`` lines) for validation errors.
+
+Routes and services raise; one table maps each error type to its status and code, and the app's
+handlers render it. Nothing else builds an error answer.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,61 @@ from typing import Any
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
+from plugin.domain.calendar import NoBusinessTime
+from plugin.json_bodies import MalformedBody
+from plugin.security.signatures import SignatureError
+from plugin.security.tokens import TokenError
+from plugin.services.ingest import InstallationChanged, InvalidEvent, UnknownAccount
+from plugin.services.previews import DueInstantOutOfRange, PolicyNotFound
+from plugin.services.sessions import TokenReused, UnknownInstallation
+from plugin.services.settings_changes import DuplicateId, ItemNotFound, SettingsChanged, StaleSettings
+from plugin.settings.loading import SettingsError, flatten_errors
+from plugin.store.limits import NotStorable
+
 log = logging.getLogger("sla.http")
+
+
+class ApiError(Exception):
+    """An answer decided by an entry point itself (authentication, a precondition, a header)."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None,
+                 problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+        self.problems = problems
+
+
+def invalid_request(problems: list[str]) -> ApiError:
+    """400 for a body that is JSON but not what the endpoint takes; ``problems`` name each field."""
+    return ApiError(400, "invalid_request", "; ".join(problems), problems=problems)
+
+
+# Error type → (HTTP status, error code); the exception's message is the answer's message.
+ERROR_ANSWERS: dict[type[Exception], tuple[int, str]] = {
+    MalformedBody: (400, "malformed_body"),
+    InvalidEvent: (400, "invalid_event"),
+    NotStorable: (400, "invalid_request"),
+    SignatureError: (401, "invalid_signature"),
+    TokenError: (401, "invalid_token"),
+    TokenReused: (401, "token_reused"),
+    UnknownAccount: (404, "unknown_account"),
+    UnknownInstallation: (404, "unknown_account"),
+    ItemNotFound: (404, "not_found"),
+    PolicyNotFound: (404, "not_found"),
+    DuplicateId: (409, "duplicate_id"),
+    SettingsChanged: (409, "settings_changed"),
+    StaleSettings: (412, "settings_changed"),
+    SettingsError: (422, "invalid_settings"),
+    NoBusinessTime: (422, "no_business_time"),
+    DueInstantOutOfRange: (422, "out_of_range"),
+    InstallationChanged: (503, "installation_changed"),
+}
+KNOWN_ERRORS = tuple(ERROR_ANSWERS)
+
+
+def error_answer(error: Exception) -> tuple[int, str]:
+    """The status and code of a known error."""
+    return next(answer for kind, answer in ERROR_ANSWERS.items() if isinstance(error, kind))
 
 
 def error_response(status: int, code: str, message: str, **extra: Any) -> tuple[Response, int]:
@@ -16,15 +75,51 @@ def error_response(status: int, code: str, message: str, **extra: Any) -> tuple[
 
 
 def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _decided(error: ApiError) -> tuple[Response, int]:
+        extra = {"problems": error.problems} if error.problems is not None else {}
+        response, status = error_response(error.status, error.code, error.message, **extra)
+        response.headers.update(error.headers)
+        return response, status
+
+    @app.errorhandler(SettingsError)
+    def _invalid_settings(error: SettingsError) -> tuple[Response, int]:
+        return error_response(422, "invalid_settings", "; ".join(error.problems), problems=error.problems)
+
+    for kind in ERROR_ANSWERS:
+        if kind is not SettingsError:
+            app.register_error_handler(kind, _known)
+
+    @app.errorhandler(RecursionError)
+    def _too_deep(_error: RecursionError) -> tuple[Response, int]:
+        return error_response(400, "malformed_body", "body is nested too deeply")
+
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> tuple[Response, int]:
-        code = (error.name or "error").lower().replace(" ", "_")
-        status = error.code or 500
-        if status == 413:
-            return error_response(413, "body_too_large", "the request body exceeds 1 MiB")
-        return error_response(status, code, error.description or error.name)
+        return _http_answer(error)
 
     @app.errorhandler(Exception)
-    def _unexpected(error: Exception) -> tuple[Response, int]:
+    def _unexpected(_error: Exception) -> tuple[Response, int]:
         log.exception("http.unhandled_error")
         return error_response(500, "internal_error", "the plugin failed to handle this request; it has been logged")
+
+
+def _known(error: Exception) -> tuple[Response, int]:
+    status, code = error_answer(error)
+    return error_response(status, code, str(error))
+
+
+def _http_answer(error: HTTPException) -> tuple[Response, int]:
+    """Werkzeug's errors, and the request validation errors of the API (webargs puts its messages in
+    ``data.messages``) as problems."""
+    status = error.code or 500
+    if status == 413:
+        return error_response(413, "body_too_large", "the request body exceeds 1 MiB")
+    messages: dict[str, Any] | None = (getattr(error, "data", None) or {}).get("messages")
+    if not messages:
+        code = (error.name or "error").lower().replace(" ", "_")
+        return error_response(status, code, error.description or error.name)
+    problems = [line for location, detail in messages.items()
+                for line in flatten_errors(detail, root="query" if location == "query" else "body")]
+    code = "invalid_parameter" if "query" in messages else ("malformed_body" if status == 400 else "invalid_request")
+    return error_response(status, code, "; ".join(problems), problems=problems)

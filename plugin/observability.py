@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import sys
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,10 +22,10 @@ from prometheus_client import (
 )
 
 from plugin.runtime import current_runtime
-from plugin.store.models import OutboxCommand
+from plugin.services.operations import OperationalFigures, inbox_lag_seconds, operational_figures
 
 WEBHOOKS = Counter("sla_webhooks_total", "Webhooks by outcome", ["result"])
-WEBHOOK_SECONDS = Histogram("sla_webhook_processing_seconds", "Time to verify, store and process a webhook")
+WEBHOOK_SECONDS = Histogram("sla_webhook_processing_seconds", "Time to verify, validate and store a webhook")
 
 blueprint = Blueprint("ops", __name__)
 
@@ -36,11 +37,16 @@ def healthz() -> Response:
 
 @blueprint.get("/readyz")
 def readyz() -> tuple[Response, int]:
+    """Ready while the database answers and the inbox processor keeps up (its oldest pending event
+    has waited less than ``SLA_READY_MAX_LAG_SECONDS``)."""
+    runtime = current_runtime()
     try:
-        with current_runtime().engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
+        lag = inbox_lag_seconds(runtime.uow(), runtime.now())
     except sa.exc.SQLAlchemyError:
         return jsonify({"status": "unavailable", "database": "unreachable"}), 503
+    if lag > runtime.config.ready_max_lag_seconds:
+        return jsonify({"status": "unavailable", "inbox_lag_seconds": round(lag, 1),
+                        "reason": "the inbox processor (sla-plugin worker) is behind or not running"}), 503
     return jsonify({"status": "ready"}), 200
 
 
@@ -50,17 +56,24 @@ def metrics() -> Response:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # under gunicorn: add up every worker
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-    text = generate_latest(registry).decode() + _outbox_depth()
+    runtime = current_runtime()
+    text = generate_latest(registry).decode() + store_metrics(operational_figures(runtime.uow()), runtime.now())
     return Response(text, content_type=CONTENT_TYPE_LATEST)
 
 
-def _outbox_depth() -> str:
-    with current_runtime().uow() as uow:
-        rows = uow.session.execute(
-            sa.select(OutboxCommand.status, sa.func.count()).group_by(OutboxCommand.status)
-        ).all()
-    lines = ["# HELP sla_outbox_commands Host commands in the outbox by status", "# TYPE sla_outbox_commands gauge"]
-    lines += [f'sla_outbox_commands{{status="{status}"}} {count}' for status, count in rows]
+def store_metrics(figures: OperationalFigures, now: datetime) -> str:
+    """Gauges read from the database at each scrape (the same for every web worker)."""
+    lines = ["# HELP sla_outbox_commands Host commands in the outbox by status",
+             "# TYPE sla_outbox_commands gauge"]
+    lines += [f'sla_outbox_commands{{status="{status}"}} {count}'
+              for status, count in sorted(figures.outbox_by_status.items())]
+    lines += ["# HELP sla_inbox_events Webhook events in the inbox by status (pending, failed), all tenants",
+              "# TYPE sla_inbox_events gauge"]
+    for status in ("pending", "failed"):
+        total = sum(getattr(counts, status) for counts in figures.inbox_by_tenant.values())
+        lines.append(f'sla_inbox_events{{status="{status}"}} {total}')
+    lines += ["# HELP sla_inbox_lag_seconds How long the oldest pending event has waited for the processor",
+              "# TYPE sla_inbox_lag_seconds gauge", f"sla_inbox_lag_seconds {figures.inbox_lag_seconds(now):.3f}"]
     return "\n".join(lines) + "\n"
 
 

@@ -21,8 +21,8 @@ import orjson
 from plugin.domain.engine import TicketOutcome, evaluate_ticket
 from plugin.domain.events import Message, TicketEvent, TicketSnapshot
 from plugin.domain.policies import Settings
+from plugin.host.payloads import PayloadError, parse_event
 from plugin.settings.loading import SettingsError, load_settings
-from plugin.webhooks.payloads import PayloadError, parse_event
 
 SLICE_BYTES = 4 * 2**20  # events of about this much JSON are replayed together
 MAX_SLICES = 256

@@ -1,8 +1,8 @@
 """The admin API under /api/v1 (flask-smorest, OpenAPI at /api/v1/openapi.json).
 
 Every route is short: authenticate (plugin.api.access), validate with a marshmallow schema, call
-one handler of plugin.services.admin (changes) or plugin.services.admin_queries (reads);
-plugin.api.errors maps domain errors to HTTP.
+one service handler (plugin.services: settings_changes, queries, previews, sessions);
+plugin.http_errors maps their errors to HTTP answers.
 """
 
 from __future__ import annotations
@@ -39,6 +39,6 @@ def init_app(app: Flask) -> None:
         app.config.setdefault(key, value)
     api = PluginApi(app)
     for blueprint in (auth.blueprint, settings.blueprint, items.calendars, items.rules, items.policies,
-                      tickets.blueprint, reports.blueprint):
+                      tickets.blueprint, tickets.status, reports.blueprint):
         api.register_blueprint(blueprint)
     app.after_request(frame_ancestors)

@@ -14,13 +14,12 @@ from urllib.parse import urlsplit
 
 from flask import Response, g, request
 
+from plugin.http_errors import ApiError
 from plugin.runtime import Runtime, current_runtime
 from plugin.security.tokens import Identity, TokenError, verify_session_token
-from plugin.services.admin import SettingsChange
+from plugin.services.settings_changes import SettingsChange
 from plugin.services.unit_of_work import UnitOfWork
-from plugin.store.models import Tenant
-
-from .errors import ApiError
+from plugin.store.records import TenantRecord
 
 API_PREFIX = "/api/v1"
 
@@ -28,7 +27,7 @@ API_PREFIX = "/api/v1"
 @dataclass(frozen=True)
 class Access:
     uow: UnitOfWork
-    tenant: Tenant
+    tenant: TenantRecord
     user: str
     now: datetime
 
@@ -38,21 +37,22 @@ class Access:
 
 @contextmanager
 def tenant_access(*, write: bool = False) -> Iterator[Access]:
-    """A unit of work on the caller's tenant; ``write`` requires the admin role."""
+    """The caller's tenant and a unit of work for the service it calls; ``write`` requires the admin role."""
     runtime = current_runtime()
     identity = _session_identity(runtime)
-    with runtime.uow() as uow:
+    uow = runtime.uow()
+    with uow:
         tenant = uow.tenants.by_account(identity.account_id)
-        if tenant is None:
-            raise ApiError(401, "invalid_session", "the account is no longer installed; open the settings page again",
-                           {"WWW-Authenticate": 'Bearer error="invalid_token"'})
-        remember_host_origin(tenant)
-        if write and not identity.is_admin:
-            raise ApiError(403, "forbidden", "only admins may change the SLA settings; agents may read them")
-        yield Access(uow, tenant, identity.user, runtime.now())
+    if tenant is None:
+        raise ApiError(401, "invalid_session", "the account is no longer installed; open the settings page again",
+                       {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    remember_host_origin(tenant)
+    if write and not identity.is_admin:
+        raise ApiError(403, "forbidden", "only admins may change the SLA settings; agents may read them")
+    yield Access(uow, tenant, identity.user, runtime.now())
 
 
-def remember_host_origin(tenant: Tenant) -> None:
+def remember_host_origin(tenant: TenantRecord) -> None:
     g.sla_host_origin = tenant.host_origin
 
 

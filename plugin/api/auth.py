@@ -6,7 +6,7 @@ from typing import Any
 
 from plugin.runtime import current_runtime
 from plugin.security.tokens import issue_session_token
-from plugin.services.admin import open_session
+from plugin.services.sessions import open_session
 
 from .access import API_PREFIX, remember_host_origin
 from .errors import api_blueprint
@@ -23,9 +23,8 @@ def create_session(body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str,
     """Verify the host token (HS256, audience, ≤ 5 minutes, jti used once) and issue a session token."""
     runtime = current_runtime()
     config = runtime.config
-    with runtime.uow() as uow:
-        identity, tenant = open_session(uow, body["token"], config.app_id, config.app_secret, runtime.now())
-        remember_host_origin(tenant)
+    identity, tenant = open_session(runtime.uow(), body["token"], config.app_id, config.app_secret, runtime.now())
+    remember_host_origin(tenant)
     token = issue_session_token(identity, config.app_id, config.app_secret, runtime.now(), config.session_ttl_seconds)
     answer = {"access_token": token, "token_type": "Bearer", "expires_in": config.session_ttl_seconds}
     return answer, 200, {"Cache-Control": "no-store"}

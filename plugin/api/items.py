@@ -12,7 +12,7 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from plugin.services import admin
+from plugin.services import queries, settings_changes
 
 from .access import API_PREFIX, tenant_access
 from .errors import api_blueprint
@@ -32,14 +32,14 @@ def item_blueprint(url_name: str, section: str, description: str) -> Blueprint:
     @blueprint.alt_response(200, schema=listing, headers=VERSION_HEADERS, success=True)
     def list_items() -> Answer:
         with tenant_access() as access:
-            version, items = admin.list_items(access.uow, access.tenant, section)
+            version, items = queries.list_items(access.uow, access.tenant, section)
         return {url_name: items}, 200, version_headers(version)
 
     @blueprint.get("/<item_id>")
     @blueprint.alt_response(200, schema=body, headers=VERSION_HEADERS, success=True)
     def get_item(item_id: str) -> Answer:
         with tenant_access() as access:
-            version, item = admin.get_item(access.uow, access.tenant, section, item_id)
+            version, item = queries.get_item(access.uow, access.tenant, section, item_id)
         return item, 200, version_headers(version)
 
     @blueprint.post("")
@@ -49,7 +49,7 @@ def item_blueprint(url_name: str, section: str, description: str) -> Blueprint:
     def create_item(item: dict[str, Any], query: dict[str, Any]) -> Answer:
         with tenant_access(write=True) as access:
             change = access.change(query["apply_to"])
-            version, item = admin.create_item(access.uow, access.tenant, section, item, change)
+            version, item = settings_changes.create_item(access.uow, access.tenant, section, item, change)
         location = f"{API_PREFIX}/{url_name}/{item['id']}"
         return item, 201, {**version_headers(version), "Location": location}
 
@@ -60,7 +60,7 @@ def item_blueprint(url_name: str, section: str, description: str) -> Blueprint:
     def replace_item(item: dict[str, Any], query: dict[str, Any], item_id: str) -> Answer:
         with tenant_access(write=True) as access:
             change = access.change(query["apply_to"])
-            version, item = admin.replace_item(access.uow, access.tenant, section, item_id, item, change)
+            version, item = settings_changes.replace_item(access.uow, access.tenant, section, item_id, item, change)
         return item, 200, version_headers(version)
 
     @blueprint.delete("/<item_id>")
@@ -69,7 +69,7 @@ def item_blueprint(url_name: str, section: str, description: str) -> Blueprint:
     def delete_item(query: dict[str, Any], item_id: str) -> Answer:
         with tenant_access(write=True) as access:
             change = access.change(query["apply_to"])
-            version = admin.delete_item(access.uow, access.tenant, section, item_id, change)
+            version = settings_changes.delete_item(access.uow, access.tenant, section, item_id, change)
         return "", 204, version_headers(version)
 
     return blueprint
@@ -88,5 +88,5 @@ def reorder_rules(order: dict[str, Any], query: dict[str, Any]) -> Answer:
     """Set the order in which rules are tried: positions 1..n in the order of ``ids``."""
     with tenant_access(write=True) as access:
         change = access.change(query["apply_to"])
-        version, ordered = admin.reorder_rules(access.uow, access.tenant, order["ids"], change)
+        version, ordered = settings_changes.reorder_rules(access.uow, access.tenant, order["ids"], change)
     return {"rules": ordered}, 200, version_headers(version)

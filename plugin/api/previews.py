@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from plugin.domain.events import TicketSnapshot
-from plugin.services import admin_queries
+from plugin.services import previews as service
 
 from .access import tenant_access
 from .items import policies, rules
@@ -15,7 +15,7 @@ from .schemas import PolicyPreviewAnswer, PolicyPreviewRequest, RuleTestAnswer, 
 @rules.post("/test")
 @rules.arguments(RuleTestTicket)
 @rules.response(200, RuleTestAnswer)
-def match_rules(ticket: dict[str, Any]) -> dict[str, Any]:
+def match_rules(ticket: dict[str, Any]) -> service.RuleTest:
     """Which rule would prioritize a new ticket like this one (null: none, so ``low``)."""
     snapshot = TicketSnapshot(
         id="rule-test",
@@ -28,16 +28,16 @@ def match_rules(ticket: dict[str, Any]) -> dict[str, Any]:
         tags=tuple(ticket["tags"]),
     )
     with tenant_access() as access:
-        return admin_queries.evaluate_rules(access.uow, access.tenant, snapshot)
+        return service.try_rules(access.uow, access.tenant, snapshot)
 
 
 @policies.post("/preview")
 @policies.arguments(PolicyPreviewRequest)
 @policies.response(200, PolicyPreviewAnswer)
-def preview_policy(preview: dict[str, Any]) -> dict[str, Any]:
+def preview_policy(preview: dict[str, Any]) -> service.PolicyPreview:
     """Each target's due instant for a ticket created at ``created_at`` that gets no reply.
 
     ``policy`` is a saved policy's id or a draft policy object (previewed as if saved).
     """
     with tenant_access() as access:
-        return admin_queries.preview_policy(access.uow, access.tenant, preview["policy"], preview["created_at"])
+        return service.preview_policy(access.uow, access.tenant, preview["policy"], preview["created_at"])

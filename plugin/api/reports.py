@@ -7,8 +7,8 @@ from typing import Any
 from flask import Response, request
 
 from plugin.domain.reports import Period
-from plugin.report_formats import iso_utc, report_csv, report_row_document
-from plugin.services import admin_queries
+from plugin.report_formats import report_csv, report_row_document
+from plugin.services import queries
 
 from .access import API_PREFIX, tenant_access
 from .errors import api_blueprint
@@ -41,14 +41,14 @@ def daily_report(query: dict[str, Any]) -> Response | dict[str, Any]:
 def at_risk() -> dict[str, Any]:
     """Running targets inside their warning window now, the soonest due first."""
     with tenant_access() as access:
-        targets = admin_queries.at_risk_targets(access.uow, access.tenant, access.now)
-    return {"as_of": iso_utc(access.now), "targets": targets}
+        targets = queries.at_risk_targets(access.uow, access.tenant, access.now)
+    return {"as_of": access.now, "targets": targets}
 
 
 def _report(period: Period, query: dict[str, Any]) -> Response | dict[str, Any]:
     with tenant_access() as access:
-        rows = admin_queries.report_rows(access.uow, access.tenant, period, query["since"], query["until"],
-                                 query["policy"], query["metric"])
+        rows = queries.report_rows(access.uow, access.tenant, period, query["since"], query["until"],
+                                   query["policy"], query["metric"])
     if _wants_csv(query["format"]):
         return Response(report_csv({period: rows}), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="sla-report-{period}.csv"'})

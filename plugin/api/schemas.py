@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, pre_dump, validate, validates_schema
 
 from plugin.domain.policies import METRICS
+from plugin.report_formats import iso_utc
 from plugin.settings.schemas import CalendarSchema, PolicySchema, RuleSchema, SettingsSchema
+from plugin.store.records import TicketTarget
 
 _INSTANT_ERRORS: dict[str, str | list[Any] | dict[Any, Any]] = {
     "invalid": "must be an ISO 8601 instant, e.g. 2026-03-02T09:00:00Z",
@@ -23,6 +26,16 @@ _INSTANT_RANGE = validate.Range(
 
 def _instant(**options: Any) -> fields.AwareDateTime:
     return fields.AwareDateTime(format="iso", error_messages=_INSTANT_ERRORS, validate=_INSTANT_RANGE, **options)
+
+
+class Instant(fields.Field):
+    """An aware instant, written as ISO 8601 in UTC with Z (whole seconds)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(metadata={"type": "string", "format": "date-time"}, **options)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return iso_utc(value)
 
 
 def _no_nul(value: str) -> None:
@@ -87,7 +100,7 @@ class SettingsPrecondition(Schema):
 
 class SettingsVersionEntry(Schema):
     version = fields.Int()
-    created_at = fields.Str(metadata={"format": "date-time"})
+    created_at = Instant()
     created_by = fields.Str()
     apply_to = fields.Str()
 
@@ -139,44 +152,79 @@ class PolicyPreviewRequest(Schema):
 class TargetPreview(Schema):
     metric = fields.Str()
     minutes = fields.Int()
-    due_at = fields.Str(metadata={"format": "date-time"})
+    due_at = Instant()
 
 
 class PolicyPreviewAnswer(Schema):
     policy = fields.Str()
-    created_at = fields.Str(metadata={"format": "date-time"})
+    created_at = Instant()
     targets = fields.List(fields.Nested(TargetPreview))
 
 
 # -- tickets and reports -----------------------------------------------------------------------
 class StoredTarget(Schema):
+    """A target's state (``plugin.domain.engine.TargetState``)."""
+
     metric = fields.Str()
     status = fields.Str(metadata={"description": "active, paused, met, breached or cancelled"})
-    started_at = fields.Str(metadata={"format": "date-time"})
-    due_at = fields.Str(allow_none=True, metadata={"format": "date-time"})
-    stopped_at = fields.Str(allow_none=True, metadata={"format": "date-time"})
-    breached_at = fields.Str(allow_none=True, metadata={"format": "date-time"})
+    started_at = Instant()
+    due_at = Instant(allow_none=True)
+    stopped_at = Instant(allow_none=True)
+    breached_at = Instant(allow_none=True)
     business_seconds = fields.Int()
-    policy = fields.Str()
+    policy = fields.Str(attribute="policy_id")
     cycle = fields.Int()
-    warn_at = fields.Str(allow_none=True, metadata={"format": "date-time"})
+    warn_at = Instant(allow_none=True)
 
 
 class TicketTargets(Schema):
-    id = fields.Str()
-    priority = fields.Str(allow_none=True)
-    policy = fields.Str(allow_none=True)
-    deleted = fields.Bool()
+    """A ticket's row and its targets (``plugin.services.queries.TicketTargets``)."""
+
+    id = fields.Str(attribute="ticket.ticket_id")
+    priority = fields.Str(attribute="ticket.priority", allow_none=True)
+    policy = fields.Str(attribute="ticket.policy_id", allow_none=True)
+    deleted = fields.Bool(attribute="ticket.deleted")
     targets = fields.List(fields.Nested(StoredTarget))
 
 
 class AtRiskTarget(StoredTarget):
     ticket_id = fields.Str()
 
+    @pre_dump
+    def _flatten(self, target: TicketTarget, **_: Any) -> dict[str, Any]:
+        return {"ticket_id": target.ticket_id, **asdict(target.state)}
+
 
 class AtRiskAnswer(Schema):
-    as_of = fields.Str(metadata={"format": "date-time"})
+    as_of = Instant()
     targets = fields.List(fields.Nested(AtRiskTarget))
+
+
+class InboxFigures(Schema):
+    pending = fields.Int(metadata={"description": "events stored and not yet applied"})
+    failed = fields.Int(metadata={"description": "events that could not be applied (see failed_events)"})
+    oldest_pending_at = Instant(allow_none=True)
+
+
+class FailedEventAnswer(Schema):
+    webhook_id = fields.Str()
+    ticket_id = fields.Str(allow_none=True)
+    error = fields.Str()
+    received_at = Instant()
+
+
+class StatusAnswer(Schema):
+    """The installation's health (``plugin.services.queries.InstallationStatus``)."""
+
+    as_of = Instant()
+    settings_version = fields.Int()
+    inbox = fields.Nested(InboxFigures)
+    oldest_pending_age_seconds = fields.Method("_age", metadata={"type": "number"})
+    failed_events = fields.List(fields.Nested(FailedEventAnswer))
+
+    def _age(self, status: Any) -> float:
+        oldest = status.inbox.oldest_pending_at
+        return round((status.as_of - oldest).total_seconds(), 3) if oldest else 0.0
 
 
 class ReportQuery(Schema):

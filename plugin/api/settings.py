@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import request
 
-from plugin.services import admin
+from plugin.http_errors import ApiError
+from plugin.json_bodies import read_json_body
+from plugin.services import queries, settings_changes
 
 from .access import API_PREFIX, tenant_access
-from .errors import ApiError, api_blueprint
+from .errors import api_blueprint
 from .schemas import SettingsDocument, SettingsPrecondition, SettingsVersionList, SettingsWriteQuery
 
 blueprint = api_blueprint("settings", f"{API_PREFIX}/settings", "The settings export document (design.md §5)")
@@ -27,7 +28,7 @@ def version_headers(version: int) -> dict[str, str]:
 def get_settings() -> tuple[dict[str, Any], int, dict[str, str]]:
     """The settings document in force; its version is in ETag and X-Settings-Version."""
     with tenant_access() as access:
-        version, document = admin.settings_document(access.uow, access.tenant)
+        version, document = queries.settings_document(access.uow, access.tenant)
     return document, 200, version_headers(version)
 
 
@@ -38,20 +39,20 @@ def get_settings() -> tuple[dict[str, Any], int, dict[str, str]]:
 @blueprint.alt_response(200, schema=SettingsDocument, headers=VERSION_HEADERS, success=True)
 def put_settings(query: dict[str, Any], precondition: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Replace the whole document: every part is valid and saved as a new version, or nothing changes."""
-    document = _json_body()
+    document = read_json_body(request.get_data())
     with tenant_access(write=True) as access:
         expected_version = _version_in_etag(precondition["if_match"])
-        version = admin.replace_settings(access.uow, access.tenant, document, access.change(query["apply_to"]),
-                                         expected_version)
+        change = access.change(query["apply_to"])
+        version = settings_changes.replace_settings(access.uow, access.tenant, document, change, expected_version)
     return document, 200, version_headers(version)
 
 
 @blueprint.get("/versions")
-@blueprint.alt_response(200, schema=SettingsVersionList, success=True)
+@blueprint.response(200, SettingsVersionList)
 def list_versions() -> dict[str, Any]:
     """Every saved version, newest first: who saved it and when."""
     with tenant_access() as access:
-        return {"versions": admin.settings_versions(access.uow, access.tenant)}
+        return {"versions": queries.settings_history(access.uow, access.tenant)}
 
 
 @blueprint.get("/versions/<int:version>")
@@ -59,19 +60,8 @@ def list_versions() -> dict[str, Any]:
 def get_version(version: int) -> tuple[dict[str, Any], int, dict[str, str]]:
     """The document as it was saved in ``version``."""
     with tenant_access() as access:
-        document = admin.settings_version(access.uow, access.tenant, version)
+        document = queries.settings_version(access.uow, access.tenant, version)
     return document, 200, version_headers(version)
-
-
-def _json_body() -> Any:
-    """The request body as JSON (a whole document is validated by the service, not by webargs)."""
-    text = request.get_data()
-    if not text.strip():
-        raise ApiError(400, "malformed_body", "the body is empty; send the settings document as JSON")
-    try:
-        return json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ApiError(400, "malformed_body", f"body is not valid JSON: {error}") from None
 
 
 def _version_in_etag(if_match: str | None) -> int | None:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from .events import DONE_STATUSES, TicketEvent, TicketSnapshot, in_replay_order
-from .rules import PrioritizationRule, first_matching_rule
+from .rules import PrioritizationRule, decide_priority
 
 ROUTING_FIELDS = ("product", "channel", "priority")
 PrioritySource = Literal["host", "rules", "unknown"]
@@ -59,9 +59,9 @@ def read_history(
     if initial is None:
         return history
     if initial.priority is None:
-        rule = first_matching_rule(initial, rules)
-        initial = replace(initial, priority=rule.priority if rule else "low")
-        history.priority_source, history.rule_id = "rules", rule.id if rule else None
+        decision = decide_priority(initial, rules)
+        initial = replace(initial, priority=decision.priority)
+        history.priority_source, history.rule_id = "rules", decision.rule.id if decision.rule else None
     else:
         history.priority_source = "host"
     created_at = initial.created_at or ordered[0].at

@@ -72,9 +72,18 @@ def first_matching_rule(ticket: TicketSnapshot, rules: Iterable[PrioritizationRu
     return None
 
 
-def decide_priority(ticket: TicketSnapshot, rules: Iterable[PrioritizationRule]) -> str:
+@dataclass(frozen=True, slots=True)
+class PriorityDecision:
+    """The priority the rules give a new ticket, and the rule that gave it (None: no rule matched)."""
+
+    priority: str
+    rule: PrioritizationRule | None
+
+
+def decide_priority(ticket: TicketSnapshot, rules: Iterable[PrioritizationRule]) -> PriorityDecision:
+    """The first matching rule's priority, or ``low`` when none matches."""
     rule = first_matching_rule(ticket, rules)
-    return rule.priority if rule is not None else DEFAULT_PRIORITY
+    return PriorityDecision(rule.priority if rule is not None else DEFAULT_PRIORITY, rule)
 
 
 def _field_values(ticket: TicketSnapshot, field: str) -> tuple[str, ...]:

@@ -1,1 +1,1 @@
-"""Everything that talks to the host helpdesk: the commands the plugin sends (delivery comes with the worker)."""
+"""The reference host protocol (design.md §4): webhook payloads in (``payloads``), commands out (``commands``)."""

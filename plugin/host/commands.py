@@ -36,6 +36,11 @@ class HostCommand:
     payload: dict[str, Any]
     idempotency_key: str
 
+    @classmethod
+    def from_stored(cls, kind: str, ticket_id: str | None, payload: dict[str, Any], key: str) -> HostCommand:
+        """A command as the outbox stores it."""
+        return cls(CommandKind(kind), ticket_id, payload, key)
+
     def request(self) -> HostRequest:
         """The host API call that carries the command out."""
         ticket = f"/api/v1/tickets/{quote(self.ticket_id or '', safe='')}"

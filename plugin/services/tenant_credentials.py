@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from threading import Lock
 
-from plugin.store.repositories import TenantCredentials
+from plugin.store.records import TenantCredentials
 
 from .unit_of_work import UnitOfWork
 

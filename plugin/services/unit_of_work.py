@@ -1,69 +1,113 @@
-"""A unit of work: one transaction; nothing is saved unless the handler commits.
+"""The service layer's view of storage: a unit of work offering repositories, and commit/rollback.
 
-The one exception is PostgreSQL's webhook path (``optimistic_tickets``): its write is a single
-statement, atomic on its own, on a connection outside the unit of work's transaction.
+Handlers take a ``UnitOfWork``: ``with uow:`` opens a transaction, nothing is saved unless the
+handler commits, and leaving the block rolls back the rest. ``plugin.store.unit_of_work`` is the
+database's; the unit tests have in-memory fakes (``tests/unit/fakes.py``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+from datetime import datetime
 from types import TracebackType
+from typing import Any, Protocol, Self
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session, sessionmaker
+from plugin.domain.engine import TargetState
+from plugin.domain.policies import Settings
+from plugin.host.commands import HostCommand
+from plugin.store.records import (
+    FailedEvent,
+    HistoryEvent,
+    InboxCounts,
+    InstallValues,
+    PendingEvent,
+    ReceivedWebhook,
+    TenantCredentials,
+    TenantRecord,
+    TicketRecord,
+    TicketTarget,
+    VersionEntry,
+    VersionMeta,
+)
 
-from plugin.store.optimistic import OptimisticTickets
-from plugin.store.repositories import TenantData, Tenants, TokenIds
+
+class Tenants(Protocol):
+    def credentials(self, account_id: str) -> TenantCredentials | None: ...
+    def holds_secret(self, tenant_id: int, sealed_secret: bytes) -> bool: ...
+    def by_account(self, account_id: str) -> TenantRecord | None: ...
+    def by_id(self, tenant_id: int) -> TenantRecord | None: ...
+    def install(self, values: InstallValues, now: datetime) -> tuple[TenantRecord, bool]: ...
+    def uninstall(self, tenant_id: int) -> None: ...
 
 
-class UnitOfWork:
-    session: Session
-    tenants: Tenants
-    token_ids: TokenIds
+class SettingsVersions(Protocol):
+    def newest(self, tenant_id: int) -> VersionMeta | None: ...
+    def candidates(self, tenant_id: int, pinned: Collection[int]) -> list[VersionMeta]: ...
+    def settings(self, tenant_id: int, meta: VersionMeta) -> Settings: ...
+    def document(self, tenant_id: int, version: int) -> dict[str, Any] | None: ...
+    def history(self, tenant_id: int) -> list[VersionEntry]: ...
+    def add(self, tenant_id: int, document: dict[str, Any], settings: Settings, author: str, now: datetime,
+            apply_to: str) -> VersionMeta: ...
 
-    def __init__(self, sessions: sessionmaker[Session], autocommit: sa.Engine | None = None) -> None:
-        """``autocommit``: an engine whose connections run each statement as its own transaction
-        (PostgreSQL's, for the webhook path that writes in one statement)."""
-        self._sessions = sessions
-        self._autocommit = autocommit
-        self._autocommit_connection: sa.Connection | None = None
-        self._connection: sa.Connection | None = None
 
-    def __enter__(self) -> UnitOfWork:
-        self.session = self._sessions()
-        self.tenants = Tenants(self.session)
-        self.token_ids = TokenIds(self.session)
-        return self
+class Inbox(Protocol):
+    def add(self, webhook: ReceivedWebhook, sealed_secret: bytes) -> bool: ...
+    def claim(self, limit: int) -> list[PendingEvent]: ...
+    def claim_one(self, inbox_id: int) -> PendingEvent | None: ...
+    def mark_processed(self, inbox_ids: Sequence[int], now: datetime) -> None: ...
+    def mark_failed(self, inbox_id: int, error: str, now: datetime) -> None: ...
+    def counts(self, tenant_id: int) -> InboxCounts: ...
+    def counts_by_tenant(self) -> dict[int, InboxCounts]: ...
+    def oldest_pending_at(self) -> datetime | None: ...
+    def failed(self, tenant_id: int, limit: int = 50) -> list[FailedEvent]: ...
 
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self._connection = None
-        self.session.close()  # rolls back anything uncommitted; loaded objects stay readable
-        if self._autocommit_connection is not None:
-            self._autocommit_connection.close()
 
-    def data_of(self, tenant_id: int) -> TenantData:
-        return TenantData(self.session, tenant_id, self.connection)
+class Tickets(Protocol):
+    def add_events(self, tenant_id: int, events: Sequence[HistoryEvent]) -> None: ...
+    def lock(self, tenant_id: int, ticket_ids: Collection[str], now: datetime) -> dict[str, TicketRecord]: ...
+    def histories(self, tenant_id: int, ticket_ids: Collection[str]) -> dict[str, list[dict[str, Any]]]: ...
+    def save(self, tenant_id: int, tickets: Sequence[TicketRecord], now: datetime) -> None: ...
+    def get(self, tenant_id: int, ticket_id: str) -> TicketRecord | None: ...
 
-    def connection(self) -> sa.Connection:
-        """The transaction's connection (kept until the commit: the session's own lookup is slow)."""
-        if self._connection is None:
-            self._connection = self.session.connection()
-        return self._connection
 
-    def commit(self) -> None:
-        self._connection = None
-        self.session.commit()
+class Targets(Protocol):
+    def replace(self, tenant_id: int, ticket_ids: Collection[str], targets: Sequence[TicketTarget]) -> None: ...
+    def of_ticket(self, tenant_id: int, ticket_id: str) -> list[TargetState]: ...
+    def decided(self, tenant_id: int, since: datetime | None, until: datetime | None, policy: str | None,
+                metric: str | None) -> list[TargetState]: ...
+    def at_risk(self, tenant_id: int, now: datetime) -> list[TicketTarget]: ...
+    def tickets_running(self, tenant_id: int) -> list[str]: ...
 
+
+class Outbox(Protocol):
+    def add(self, tenant_id: int, commands: Sequence[HostCommand], now: datetime) -> None: ...
+    def of_tenant(self, tenant_id: int) -> list[HostCommand]: ...
+    def counts_by_status(self) -> dict[str, int]: ...
+
+
+class TokenIds(Protocol):
+    def use_once(self, jti: str, expires_at: datetime, now: datetime) -> bool: ...
+
+
+class UnitOfWork(Protocol):
+    # Read-only here, so that a unit of work may offer repositories of its own (sub)types.
     @property
-    def writes_in_one_statement(self) -> bool:
-        """Whether a webhook's whole effect can be written in one statement (``plugin.store.optimistic``)."""
-        return self._autocommit is not None
+    def tenants(self) -> Tenants: ...
+    @property
+    def settings_versions(self) -> SettingsVersions: ...
+    @property
+    def inbox(self) -> Inbox: ...
+    @property
+    def tickets(self) -> Tickets: ...
+    @property
+    def targets(self) -> Targets: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    @property
+    def token_ids(self) -> TokenIds: ...
 
-    def optimistic_tickets(self, tenant_id: int) -> OptimisticTickets:
-        """The optimistic webhook path's statements, on a connection of their own outside this unit of
-        work's transaction: each is its own transaction."""
-        assert self._autocommit is not None
-        if self._autocommit_connection is None:
-            self._autocommit_connection = self._autocommit.connect()
-        return OptimisticTickets(self._autocommit_connection, tenant_id)
+    def __enter__(self) -> Self: ...
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...

@@ -1,4 +1,4 @@
-"""Database engines and sessions: SQLite (embedded default) and PostgreSQL (production)."""
+"""Database engines: SQLite (embedded default) and PostgreSQL (production)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, sessionmaker
 
 
 def create_db_engine(url: str) -> sa.Engine:
@@ -14,23 +13,10 @@ def create_db_engine(url: str) -> sa.Engine:
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
-    return _postgresql_engine(parsed)
-
-
-def create_autocommit_engine(url: str) -> sa.Engine | None:
-    """PostgreSQL: an engine of its own whose connections run each statement as its own transaction
-    (the webhook path that writes in one statement); None for SQLite, which has no such path."""
-    parsed = sa.make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        return None
-    return _postgresql_engine(parsed, isolation_level="AUTOCOMMIT")
-
-
-def _postgresql_engine(url: sa.URL, **options: Any) -> sa.Engine:
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
     # No pre-ping: it costs a round trip on every request; stale connections are recycled instead.
-    return sa.create_engine(url, pool_size=5, max_overflow=5, pool_recycle=300, **options)
+    return sa.create_engine(parsed, pool_size=5, max_overflow=5, pool_recycle=300)
 
 
 def _sqlite_engine(url: sa.URL) -> sa.Engine:
@@ -53,7 +39,3 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
-
-
-def session_factory(engine: sa.Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)

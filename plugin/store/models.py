@@ -82,8 +82,6 @@ class Ticket(Base):
     settings_version: Mapped[int | None]
     deleted: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime]
-    # Raised by every saved outcome: a writer that computed from a snapshot checks it is unchanged.
-    revision: Mapped[int] = mapped_column(server_default="0")
 
 
 class StoredEvent(Base):
@@ -136,15 +134,28 @@ class SlaTarget(Base):
 
 
 class InboxEntry(Base):
-    """Webhook ids already processed: a redelivery finds its id here and has no second effect."""
+    """Every verified webhook, stored before it is acknowledged; the inbox processor applies the
+    pending ones. A redelivery finds its webhook id here and has no second effect."""
 
     __tablename__ = "webhook_inbox"
-    __table_args__ = (sa.UniqueConstraint("tenant_id", "webhook_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "webhook_id"),
+        # The processor's queue, oldest first: only pending entries are indexed.
+        sa.Index("ix_webhook_inbox_pending", "id", postgresql_where=sa.text("status = 'pending'"),
+                 sqlite_where=sa.text("status = 'pending'")),
+        sa.Index("ix_webhook_inbox_tenant_status", "tenant_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(sa.ForeignKey("tenants.id", ondelete="CASCADE"))
     webhook_id: Mapped[str] = mapped_column(sa.String(200))
+    status: Mapped[str] = mapped_column(sa.String(20))  # pending | processed | failed | ignored
+    event_type: Mapped[str | None] = mapped_column(sa.String(200))
+    ticket_id: Mapped[str | None] = mapped_column(sa.String(200))
+    payload: Mapped[dict[str, Any] | None]
     received_at: Mapped[datetime]
+    processed_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(sa.String(2000))
 
 
 class OutboxCommand(Base):

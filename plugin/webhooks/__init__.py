@@ -1,1 +1,1 @@
-"""The host's ticket webhooks: payload parsing (``payloads``); the signed HTTP endpoint follows."""
+"""POST /webhooks/<account_id>: the signed endpoint that stores each event in the tenant's inbox."""

@@ -1,9 +1,11 @@
-"""The worked example through a running plugin: signed webhooks over HTTP, then the report API."""
+"""The worked example through a running plugin: signed webhooks over HTTP into `sla-plugin serve`,
+applied by `sla-plugin worker`, then the report API."""
 
 from __future__ import annotations
 
 import json
 import random
+import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -12,8 +14,8 @@ import requests
 import sqlalchemy as sa
 
 from plugin.store.db import create_db_engine
-from plugin.store.models import OutboxCommand, Ticket
-from tests.e2e.conftest import RunningPlugin
+from plugin.store.models import InboxEntry, OutboxCommand, StoredEvent, Ticket
+from tests.e2e.conftest import RunningPlugin, inbox_is_drained, wait_for
 from tests.support import host_token, install_body, new_webhook_secret, signed_headers
 
 EXAMPLE = Path(__file__).parents[1] / "data" / "desk360_example"
@@ -21,6 +23,7 @@ EXAMPLE = Path(__file__).parents[1] / "data" / "desk360_example"
 
 def test_worked_example_shuffled_and_twice_gives_expected_reports(plugin_server: RunningPlugin) -> None:
     http, auth, webhook_secret = installed_tenant(plugin_server)
+    plugin_server.start_worker()
     lines = (EXAMPLE / "events.jsonl").read_text().splitlines()
     deliveries = [(line, signed_headers(webhook_secret, line)) for line in lines] * 2
     random.Random(2026).shuffle(deliveries)
@@ -28,12 +31,45 @@ def test_worked_example_shuffled_and_twice_gives_expected_reports(plugin_server:
                for line, headers in deliveries]
     assert {answer.status_code for answer in answers} == {200}
     assert sorted(answer.json()["status"] for answer in answers).count("duplicate") == len(lines)
+    wait_for(inbox_is_drained(plugin_server, auth), 60, "the worker to drain the inbox")
     assert_expected_results(plugin_server, http, auth)
 
 
+def test_a_worker_killed_mid_batch_and_restarted_applies_every_event_once(plugin_server: RunningPlugin) -> None:
+    """SIGKILL while the inbox drains: the batch in flight rolls back, the next worker applies it."""
+    http, auth, webhook_secret = installed_tenant(plugin_server)
+    lines = (EXAMPLE / "events.jsonl").read_text().splitlines()
+    deliveries = [(line, signed_headers(webhook_secret, line)) for line in lines] * 2
+    random.Random(7).shuffle(deliveries)
+    for line, headers in deliveries:
+        assert http.post(f"{plugin_server.base_url}/webhooks/acme", data=line, headers=headers).status_code == 200
+
+    engine = create_db_engine(plugin_server.database_url)
+    worker = plugin_server.start_worker("--batch-size", "2")
+    wait_for(lambda: inbox_counts(engine).get("processed", 0) >= 10, 60, "the worker to apply some batches")
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(timeout=10)
+    assert inbox_counts(engine).get("pending", 0) > 0, "the worker finished before it could be killed"
+    plugin_server.start_worker("--batch-size", "2")
+    wait_for(inbox_is_drained(plugin_server, auth), 60, "the restarted worker to drain the inbox")
+
+    assert inbox_counts(engine) == {"processed": len(lines)}
+    with engine.connect() as connection:
+        assert connection.scalar(sa.select(sa.func.count()).select_from(StoredEvent)) == len(lines)
+    engine.dispose()
+    assert_expected_results(plugin_server, http, auth)
+
+
+def inbox_counts(engine: sa.Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        rows = connection.execute(sa.select(InboxEntry.status, sa.func.count()).group_by(InboxEntry.status))
+        return {status: count for status, count in rows}
+
+
 def test_worked_example_delivered_concurrently_gives_expected_reports(plugin_server: RunningPlugin) -> None:
-    """Eight senders at once, each ticket's events and their redeliveries side by side: the
-    workers collide on the same tickets (PostgreSQL's writes retry, SQLite's queue)."""
+    """Eight senders at once, each ticket's events and their redeliveries side by side, and two
+    workers applying them: batches of both touch the same tickets (PostgreSQL's row locks, SQLite's
+    one writer)."""
     http, auth, webhook_secret = installed_tenant(plugin_server)
     lines = (EXAMPLE / "events.jsonl").read_text().splitlines()
     deliveries = [(line, signed_headers(webhook_secret, line)) for line in lines] * 2
@@ -46,10 +82,13 @@ def test_worked_example_delivered_concurrently_gives_expected_reports(plugin_ser
         answer = local.http.post(f"{plugin_server.base_url}/webhooks/acme", data=delivery[0], headers=delivery[1])
         return answer.status_code, answer.json().get("status", answer.text)
 
+    plugin_server.start_worker()
+    plugin_server.start_worker()  # two processors side by side, claiming their own batches
     with ThreadPoolExecutor(max_workers=8) as senders:
         answers = list(senders.map(send, deliveries))
     assert {status for status, _ in answers} == {200}, answers
     assert sorted(outcome for _, outcome in answers).count("duplicate") == len(lines)
+    wait_for(inbox_is_drained(plugin_server, auth), 60, "the workers to drain the inbox")
     assert_expected_results(plugin_server, http, auth)
 
 

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 
 from plugin.app import create_app
 from plugin.config import Config
-from plugin.services.tenant_settings import save_settings
+from plugin.runtime import Runtime
+from plugin.services.processing import BatchResult, process_inbox_batch
+from plugin.services.settings_changes import SettingsChange, replace_settings
 from plugin.store.migrate import upgrade
 from tests.support import (
     host_token,
@@ -63,6 +68,27 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+def runtime_of(app: Flask) -> Runtime:
+    return app.extensions["sla_runtime"]
+
+
+@contextmanager
+def stored(app: Flask) -> Iterator[Session]:
+    """A session on the app's database, for tests to look at what was stored."""
+    with Session(runtime_of(app).engine) as session:
+        yield session
+
+
+def process_inbox(app: Flask) -> BatchResult:
+    """Run the inbox processor (what ``sla-plugin worker`` does) until the inbox is empty."""
+    runtime = runtime_of(app)
+    total = BatchResult()
+    while (result := process_inbox_batch(runtime.uow(), runtime.now())).claimed:
+        total = BatchResult(total.claimed + result.claimed, total.processed + result.processed,
+                            total.failed + result.failed)
+    return total
+
+
 @dataclass
 class InstalledTenant:
     """A tenant installed through the signed lifecycle call, with helpers to act as its host."""
@@ -72,19 +98,22 @@ class InstalledTenant:
     account_id: str
     webhook_secret: str
 
-    def send(self, body: str | dict[str, object], **headers: str) -> object:
+    def send(self, body: str | dict[str, object], *, process: bool = True, **headers: str) -> Any:
+        """POST a signed webhook; then, unless ``process`` is False, apply the inbox as the worker would."""
         text = body if isinstance(body, str) else json.dumps(body)
-        return self.client.post(f"/webhooks/{self.account_id}", data=text,
-                                headers=signed_headers(self.webhook_secret, text) | headers)
+        response = self.client.post(f"/webhooks/{self.account_id}", data=text,
+                                    headers=signed_headers(self.webhook_secret, text) | headers)
+        if process:
+            assert process_inbox(self.client.application).failed == 0
+        return response
 
-    def configure(self, app: Flask, document: dict[str, object]) -> None:
+    def configure(self, app: Flask, document: dict[str, object], apply_to: str = "open_tickets") -> None:
         """Save a settings document for this tenant straight through the service layer."""
-        runtime = app.extensions["sla_runtime"]
+        runtime = runtime_of(app)
         with runtime.uow() as uow:
             record = uow.tenants.by_account(self.account_id)
-            assert record is not None
-            save_settings(uow, record.id, document, "test", runtime.now())
-            uow.commit()
+        assert record is not None
+        replace_settings(runtime.uow(), record, document, SettingsChange("test", runtime.now(), apply_to))
 
     def session_token(self, role: str = "admin") -> str:
         response = self.client.post("/api/v1/auth/session",

@@ -12,7 +12,7 @@ from flask import Flask
 
 from plugin.config import Config
 from plugin.store.models import InboxEntry, SettingsVersion, SlaTarget, StoredEvent, Tenant, Ticket
-from tests.integration.conftest import InstalledTenant
+from tests.integration.conftest import InstalledTenant, stored
 from tests.support import install_body, new_webhook_secret, signed_headers
 
 
@@ -21,8 +21,8 @@ def post(client: Any, config: Config, path: str, body: str, secret: str | None =
 
 
 def tenants(app: Flask) -> list[Tenant]:
-    with app.extensions["sla_runtime"].uow() as uow:
-        return list(uow.session.scalars(sa.select(Tenant)))
+    with stored(app) as session:
+        return list(session.scalars(sa.select(Tenant)))
 
 
 def test_install_stores_secrets_encrypted(client: Any, config: Config, app: Flask) -> None:
@@ -96,7 +96,6 @@ def test_uninstall_deletes_every_row_of_the_tenant_and_nothing_else(
     install: Callable[..., InstalledTenant], client: Any, config: Config, app: Flask, example_settings: dict[str, Any],
     example_events: list[str],
 ) -> None:
-    runtime = app.extensions["sla_runtime"]
     for account in ("acme", "globex"):
         tenant = install(account)
         tenant.configure(app, example_settings)
@@ -105,9 +104,9 @@ def test_uninstall_deletes_every_row_of_the_tenant_and_nothing_else(
     response = post(client, config, "/lifecycle/uninstall", json.dumps({"account_id": "acme"}))
     assert response.get_json() == {"status": "uninstalled", "account_id": "acme"}
     assert [tenant.account_id for tenant in tenants(app)] == ["globex"]
-    with runtime.uow() as uow:
+    with stored(app) as session:
         for model in (SettingsVersion, Ticket, StoredEvent, SlaTarget, InboxEntry):
-            owners = set(uow.session.scalars(sa.select(model.tenant_id)))
+            owners = set(session.scalars(sa.select(model.tenant_id)))
             assert len(owners) == 1, model.__tablename__
     again = post(client, config, "/lifecycle/uninstall", json.dumps({"account_id": "acme"}))
     assert again.get_json()["status"] == "not_installed"
@@ -122,8 +121,8 @@ def test_webhooks_of_an_uninstalled_tenant_are_404(
     for event in (created_event("e1", "T1"), {**created_event("e2", "T2"), "type": "ticket.merged"}):
         response = tenant.send(event)
         assert response.status_code == 404 and response.get_json()["error"] == "unknown_account"
-    with app.extensions["sla_runtime"].uow() as uow:
-        assert uow.session.scalar(sa.select(sa.func.count()).select_from(StoredEvent)) == 0
+    with stored(app) as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(StoredEvent)) == 0
 
 
 def test_a_reinstall_retires_the_old_webhook_secret_at_once(
@@ -137,11 +136,11 @@ def test_a_reinstall_retires_the_old_webhook_secret_at_once(
         response = old.send(event)
         assert response.status_code == 401 and response.get_json()["error"] == "invalid_signature"
     new = InstalledTenant(client, config, "acme", new_secret)
-    assert new.send(created_event("e3", "T3")).get_json() == {"status": "processed"}
+    assert new.send(created_event("e3", "T3")).get_json() == {"status": "accepted"}
     assert new.send({**created_event("e4", "T4"), "type": "ticket.merged"}).get_json() == {"status": "ignored"}
-    with app.extensions["sla_runtime"].uow() as uow:
-        stored = set(uow.session.scalars(sa.select(StoredEvent.event_id)))
-        assert stored == {"e0", "e3"}
+    with stored(app) as session:
+        event_ids = set(session.scalars(sa.select(StoredEvent.event_id)))
+        assert event_ids == {"e0", "e3"}
 
 
 def created_event(event_id: str, ticket_id: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.integration.conftest import InstalledTenant
+from tests.integration.conftest import InstalledTenant, process_inbox
 from tests.support import install_body, new_webhook_secret, signed_headers
 
 
@@ -38,12 +38,13 @@ def test_metrics_count_processed_duplicate_and_rejected_webhooks(
     client.post("/webhooks/acme", data=text, headers=headers)
     client.post("/webhooks/acme", data=text, headers=headers)
     client.post("/webhooks/acme", data=text, headers=signed_headers(new_webhook_secret(), text))
+    process_inbox(app)
     after = client.get("/metrics").get_data(as_text=True)
 
     def delta(series: str) -> float:
         return metric(after, series) - metric(before, series)
 
-    assert delta('sla_webhooks_total{result="processed"}') == 1
+    assert delta('sla_webhooks_total{result="accepted"}') == 1
     assert delta('sla_webhooks_total{result="duplicate"}') == 1
     assert delta('sla_webhooks_total{result="rejected_invalid_signature"}') == 1
     assert delta("sla_webhook_processing_seconds_count") == 2

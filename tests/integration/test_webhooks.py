@@ -17,10 +17,10 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plugin.services.webhooks import StaleCredentials
+from plugin.services.ingest import InstallationChanged
 from plugin.store.models import InboxEntry, OutboxCommand, SlaTarget, StoredEvent, Ticket
 from plugin.webhooks import routes
-from tests.integration.conftest import InstalledTenant
+from tests.integration.conftest import InstalledTenant, process_inbox, stored
 from tests.support import signed_headers
 
 CREATED = {
@@ -36,8 +36,8 @@ CREATED = {
 
 
 def count(app: Flask, model: type[Any]) -> int:
-    with app.extensions["sla_runtime"].uow() as uow:
-        return uow.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
+    with stored(app) as session:
+        return session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
 
 
 @pytest.fixture
@@ -49,14 +49,14 @@ def tenant(install: Callable[..., InstalledTenant], example_settings: dict[str, 
 
 def test_signed_event_is_processed_and_starts_targets(tenant: InstalledTenant, app: Flask) -> None:
     response = tenant.send(CREATED)
-    assert response.status_code == 200 and response.get_json() == {"status": "processed"}
-    with app.extensions["sla_runtime"].uow() as uow:
-        target = uow.session.scalar(sa.select(SlaTarget))
+    assert response.status_code == 200 and response.get_json() == {"status": "accepted"}
+    with stored(app) as session:
+        target = session.scalar(sa.select(SlaTarget))
         assert target is not None and target.metric == "first_response" and target.policy_id == "orange-email-urgent"
         # 2026-03-02 is long past by the wall clock: unanswered, the target breached at its due instant.
         assert target.due_at == datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
         assert target.status == "breached"
-        outbox = uow.session.scalars(sa.select(OutboxCommand)).all()
+        outbox = session.scalars(sa.select(OutboxCommand)).all()
         assert [(command.kind, command.payload["priority"]) for command in outbox] == [("set_priority", "urgent")]
 
 
@@ -64,7 +64,9 @@ def test_duplicate_webhook_has_no_second_effect(tenant: InstalledTenant, app: Fl
     text = json.dumps(CREATED)
     headers = signed_headers(tenant.webhook_secret, text)
     first = client.post("/webhooks/acme", data=text, headers=headers)
+    process_inbox(app)
     second = client.post("/webhooks/acme", data=text, headers=headers)
+    process_inbox(app)
     assert (first.status_code, second.status_code) == (200, 200)
     assert second.get_json() == {"status": "duplicate"}
     assert (count(app, InboxEntry), count(app, StoredEvent), count(app, OutboxCommand)) == (1, 1, 1)
@@ -87,8 +89,8 @@ def test_agent_priority_is_kept_and_not_written_back(tenant: InstalledTenant, ap
     body["data"]["ticket"]["priority"] = "urgent"
     tenant.send(body)
     assert count(app, OutboxCommand) == 0
-    with app.extensions["sla_runtime"].uow() as uow:
-        ticket = uow.session.scalar(sa.select(Ticket))
+    with stored(app) as session:
+        ticket = session.scalar(sa.select(Ticket))
         assert ticket is not None and ticket.priority == "urgent" and ticket.policy_id == "orange-email-urgent"
 
 
@@ -150,10 +152,10 @@ def test_malformed_json_is_400(tenant: InstalledTenant) -> None:
 def test_nul_characters_are_stored_as_replacement_characters(tenant: InstalledTenant, app: Flask) -> None:
     body = json.loads(json.dumps(CREATED))
     body["data"]["ticket"]["subject"] = "outage\u0000 in\u0000 Istanbul"
-    assert tenant.send(body).get_json() == {"status": "processed"}
-    with app.extensions["sla_runtime"].uow() as uow:
-        stored = uow.session.scalar(sa.select(StoredEvent.body))
-    assert stored is not None and stored["data"]["ticket"]["subject"] == "outage\ufffd in\ufffd Istanbul"
+    assert tenant.send(body).get_json() == {"status": "accepted"}
+    with stored(app) as session:
+        saved = session.scalar(sa.select(StoredEvent.body))
+    assert saved is not None and saved["data"]["ticket"]["subject"] == "outage\ufffd in\ufffd Istanbul"
 
 
 def test_body_nested_too_deeply_is_400_not_500(tenant: InstalledTenant) -> None:
@@ -200,9 +202,9 @@ def test_an_installation_changing_under_a_webhook_twice_is_503_to_send_again(
     tenant: InstalledTenant, app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def reinstalled_meanwhile(*_: object) -> None:
-        raise StaleCredentials(1)
+        raise InstallationChanged("the installation changed while this webhook was stored; send it again")
 
-    monkeypatch.setattr(routes, "handle_webhook", reinstalled_meanwhile)
+    monkeypatch.setattr(routes, "receive_webhook", reinstalled_meanwhile)
     response = tenant.send(CREATED)
     assert response.status_code == 503 and response.get_json()["error"] == "installation_changed"
     assert count(app, InboxEntry) == 0
@@ -229,11 +231,12 @@ def test_worked_example_shuffled_and_twice_gives_expected_targets(
     random.Random(3).shuffle(deliveries)
     for line, headers in deliveries:
         assert tenant.client.post("/webhooks/acme", data=line, headers=headers).status_code == 200
-    with app.extensions["sla_runtime"].uow() as uow:
-        statuses = uow.session.execute(
+    assert process_inbox(app).failed == 0
+    with stored(app) as session:
+        statuses = session.execute(
             sa.select(SlaTarget.status, sa.func.count()).group_by(SlaTarget.status)
         ).all()
-        priorities = uow.session.scalars(
+        priorities = session.scalars(
             sa.select(OutboxCommand.payload).where(OutboxCommand.kind == "set_priority")
         ).all()
     assert dict(statuses) == {"met": 70, "breached": 30}

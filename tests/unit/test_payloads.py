@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from plugin.webhooks.payloads import PayloadError, parse_event
+from plugin.host.payloads import PayloadError, parse_event
 
 CREATED: dict[str, Any] = {
     "id": "evt_1",

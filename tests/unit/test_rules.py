@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from plugin.domain.events import TicketSnapshot
-from plugin.domain.rules import Condition, PrioritizationRule, decide_priority, first_matching_rule
+from plugin.domain.rules import Condition, PrioritizationRule, PriorityDecision, decide_priority, first_matching_rule
 
 
 def ticket(**fields: object) -> TicketSnapshot:
@@ -93,9 +93,9 @@ def test_first_matching_rule_by_position_wins() -> None:
     earlier = rule(condition, priority="high", position=2, rule_id="earlier")
     chosen = first_matching_rule(ticket(), [later, earlier])
     assert chosen is not None and chosen.id == "earlier"
-    assert decide_priority(ticket(), [later, earlier]) == "high"
+    assert decide_priority(ticket(), [later, earlier]).priority == "high"
 
 
 def test_no_matching_rule_means_low() -> None:
-    assert decide_priority(ticket(), [rule(Condition("subject", "contains", "refund"))]) == "low"
-    assert decide_priority(ticket(), []) == "low"
+    assert decide_priority(ticket(), [rule(Condition("subject", "contains", "refund"))]).priority == "low"
+    assert decide_priority(ticket(), []) == PriorityDecision("low", None)

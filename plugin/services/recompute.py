@@ -1,0 +1,61 @@
+"""The one write path of SLA state: tickets recomputed from their stored histories.
+
+The inbox processor calls it for the tickets of a batch of events, a settings change for the
+tenant's open tickets. Either way: lock the tickets, read their histories in one query, run the
+engine once per ticket under the settings version that governs it, then write the tickets, their
+targets and the host commands they call for in bulk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from plugin.domain.engine import TicketOutcome, evaluate_ticket
+from plugin.host import commands
+from plugin.host.commands import HostCommand
+from plugin.host.payloads import parse_event
+from plugin.store.records import TicketRecord, TicketTarget
+
+from .settings_versions import empty_settings, version_for_ticket
+from .unit_of_work import UnitOfWork
+
+
+def recompute_tickets(
+    uow: UnitOfWork, tenant_id: int, timezone: str, ticket_ids: Collection[str], now: datetime
+) -> dict[str, TicketOutcome]:
+    """Replay each ticket's whole stored history through the engine and store the outcome (the
+    caller commits). ``timezone``: the tenant's, for a tenant with no settings saved."""
+    locked = uow.tickets.lock(tenant_id, ticket_ids, now)
+    histories = uow.tickets.histories(tenant_id, locked)
+    pinned = {ticket.settings_version for ticket in locked.values() if ticket.settings_version is not None}
+    candidates = uow.settings_versions.candidates(tenant_id, pinned)
+    outcomes: dict[str, TicketOutcome] = {}
+    saved: list[TicketRecord] = []
+    targets: list[TicketTarget] = []
+    queued: list[HostCommand] = []
+    for ticket_id, stored in sorted(locked.items()):
+        meta = version_for_ticket(candidates, stored.settings_version)
+        settings = uow.settings_versions.settings(tenant_id, meta) if meta else empty_settings(timezone)
+        events = [event for event in map(parse_event, histories[ticket_id]) if event is not None]
+        outcome = outcomes[ticket_id] = evaluate_ticket(ticket_id, events, settings, now)
+        saved.append(TicketRecord(ticket_id, outcome.priority, outcome.policy_id, meta.version if meta else 0,
+                                  outcome.deleted))
+        targets += [TicketTarget(ticket_id, target) for target in outcome.targets]
+        command = _priority_command(outcome, stored)
+        if command is not None:
+            queued.append(command)
+    uow.tickets.save(tenant_id, saved, now)
+    uow.targets.replace(tenant_id, locked, targets)
+    uow.outbox.add(tenant_id, queued, now)
+    return outcomes
+
+
+def _priority_command(outcome: TicketOutcome, stored: TicketRecord) -> HostCommand | None:
+    """The rules decided a new ticket's priority: tell the host, once per ticket (the command's key
+    holds even if a late event makes the engine decide again)."""
+    decided = outcome.priority_to_write_back
+    if decided is None or decided == stored.priority or outcome.rule_id is None:
+        return None
+    return commands.set_priority(outcome.ticket_id, decided, outcome.rule_id)
+

@@ -1,0 +1,51 @@
+"""What the stores can hold: the one guard between outside input and a column.
+
+PostgreSQL refuses NUL characters in text and JSON, and both stores keep identifiers in columns
+of 200 characters (SQLite would silently keep a longer one; PostgreSQL would fail). Values are
+checked here, before any statement runs, so both stores behave alike and input that does not fit
+is refused with a message naming it, never stored halfway.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+IDENTIFIER_LENGTH = 200
+
+
+class NotStorable(ValueError):
+    """A value cannot be stored; the message names the field."""
+
+
+def identifier(value: str, field: str) -> str:
+    """An id (account, ticket, event, webhook): at most 200 characters, no NUL."""
+    if "\x00" in value:
+        raise NotStorable(f"{field}: must not contain NUL characters")
+    if len(value) > IDENTIFIER_LENGTH:
+        raise NotStorable(f"{field}: must be at most {IDENTIFIER_LENGTH} characters")
+    return value
+
+
+def without_nul_characters(value: Any) -> Any:
+    """A JSON document with U+0000 replaced by U+FFFD: an event must not be lost for one stray
+    character in a message body."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {without_nul_characters(key): without_nul_characters(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_nul_characters(item) for item in value]
+    return value
+
+
+def nul_characters(value: Any, path: str) -> list[str]:
+    """Where a document holds NUL characters, as ``path: message`` lines (for documents that are
+    refused rather than cleaned, such as settings)."""
+    if isinstance(value, str):
+        return [f"{path}: must not contain NUL characters"] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [line for key, item in value.items()
+                for line in nul_characters(key, path) + nul_characters(item, f"{path}.{key}")]
+    if isinstance(value, list):
+        return [line for index, item in enumerate(value) for line in nul_characters(item, f"{path}[{index}]")]
+    return []

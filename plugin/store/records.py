@@ -1,0 +1,127 @@
+"""What the repositories hand the service layer: plain records, never ORM rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from plugin.domain.engine import TargetState
+
+
+@dataclass(frozen=True)
+class TenantCredentials:
+    """The little the webhook endpoint needs of a tenant: its id, zone and sealed webhook secret."""
+
+    id: int
+    timezone: str
+    webhook_secret_encrypted: bytes
+
+
+@dataclass(frozen=True)
+class TenantRecord:
+    id: int
+    account_id: str
+    timezone: str
+    host_origin: str
+    status: str
+
+
+@dataclass(frozen=True)
+class InstallValues:
+    """What an install writes: the host's credentials (sealed) and the account's settings."""
+
+    account_id: str
+    api_base_url: str
+    access_token_encrypted: bytes
+    webhook_secret_encrypted: bytes
+    timezone: str
+    host_origin: str
+
+
+@dataclass(frozen=True)
+class VersionMeta:
+    """A saved settings version, without its document."""
+
+    id: int
+    version: int
+    apply_to: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class VersionEntry:
+    """A settings version as the audit trail shows it."""
+
+    version: int
+    created_at: datetime
+    created_by: str
+    apply_to: str
+
+
+@dataclass(frozen=True)
+class ReceivedWebhook:
+    """A verified, valid webhook as the endpoint stores it in the tenant's inbox."""
+
+    tenant_id: int
+    webhook_id: str
+    event_type: str
+    ticket_id: str | None  # None for event types the plugin ignores
+    payload: dict[str, Any]
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    """An inbox entry claimed by the processor."""
+
+    inbox_id: int
+    tenant_id: int
+    ticket_id: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class InboxCounts:
+    pending: int
+    failed: int
+    oldest_pending_at: datetime | None
+
+
+@dataclass(frozen=True)
+class FailedEvent:
+    inbox_id: int
+    webhook_id: str
+    ticket_id: str | None
+    error: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    """One event of a ticket's history (its webhook body, replayed by the engine)."""
+
+    ticket_id: str
+    event_id: str
+    event_type: str
+    occurred_at: datetime
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TicketRecord:
+    """A ticket's row: what the engine last decided of it, and the settings version it is on."""
+
+    ticket_id: str
+    priority: str | None
+    policy_id: str | None
+    settings_version: int | None
+    deleted: bool
+
+
+@dataclass(frozen=True)
+class TicketTarget:
+    """A stored target: the engine's state of it, and its ticket."""
+
+    ticket_id: str
+    state: TargetState

@@ -1,0 +1,70 @@
+"""Tenants: one row per installation, with the host's credentials sealed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..limits import identifier
+from ..records import InstallValues, TenantCredentials, TenantRecord
+from ..tables import EVENTS, INBOX, OUTBOX, TARGETS, TENANTS, TICKETS, VERSIONS
+
+_RECORD = (TENANTS.c.id, TENANTS.c.account_id, TENANTS.c.timezone, TENANTS.c.host_origin, TENANTS.c.status)
+
+
+class SqlTenants:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
+
+    def credentials(self, account_id: str) -> TenantCredentials | None:
+        if "\x00" in account_id:  # no account can have one (installs refuse it)
+            return None
+        row = self._connection.execute(
+            sa.select(TENANTS.c.id, TENANTS.c.timezone, TENANTS.c.webhook_secret_encrypted)
+            .where(TENANTS.c.account_id == account_id)
+        ).first()
+        return None if row is None else TenantCredentials(row.id, row.timezone, row.webhook_secret_encrypted)
+
+    def holds_secret(self, tenant_id: int, sealed_secret: bytes) -> bool:
+        """Whether the tenant is still installed with this webhook secret (its ciphertext, which every
+        install seals anew)."""
+        return self._connection.execute(
+            sa.select(TENANTS.c.id).where(TENANTS.c.id == tenant_id,
+                                          TENANTS.c.webhook_secret_encrypted == sealed_secret)
+        ).first() is not None
+
+    def by_account(self, account_id: str) -> TenantRecord | None:
+        if "\x00" in account_id:
+            return None
+        row = self._connection.execute(sa.select(*_RECORD).where(TENANTS.c.account_id == account_id)).first()
+        return None if row is None else TenantRecord(*row)
+
+    def by_id(self, tenant_id: int) -> TenantRecord | None:
+        row = self._connection.execute(sa.select(*_RECORD).where(TENANTS.c.id == tenant_id)).first()
+        return None if row is None else TenantRecord(*row)
+
+    def install(self, values: InstallValues, now: datetime) -> tuple[TenantRecord, bool]:
+        """Create the tenant, or refresh its credentials (settings and history are kept).
+        True with a new tenant."""
+        identifier(values.account_id, "account_id")
+        columns = {"api_base_url": values.api_base_url, "access_token_encrypted": values.access_token_encrypted,
+                   "webhook_secret_encrypted": values.webhook_secret_encrypted, "timezone": values.timezone,
+                   "host_origin": values.host_origin, "status": "active", "updated_at": now}
+        existing = self.by_account(values.account_id)
+        if existing is None:
+            self._connection.execute(sa.insert(TENANTS).values(account_id=values.account_id, installed_at=now,
+                                                               **columns))
+        else:
+            self._connection.execute(sa.update(TENANTS).where(TENANTS.c.id == existing.id).values(**columns))
+        record = self.by_account(values.account_id)
+        assert record is not None
+        return record, existing is None
+
+    def uninstall(self, tenant_id: int) -> None:
+        """Secrets first, then every row of the tenant (children explicitly: SQLite may lack cascades)."""
+        self._connection.execute(sa.update(TENANTS).where(TENANTS.c.id == tenant_id)
+                                 .values(access_token_encrypted=b"", webhook_secret_encrypted=b""))
+        for table in (OUTBOX, INBOX, TARGETS, EVENTS, TICKETS, VERSIONS):
+            self._connection.execute(sa.delete(table).where(table.c.tenant_id == tenant_id))
+        self._connection.execute(sa.delete(TENANTS).where(TENANTS.c.id == tenant_id))

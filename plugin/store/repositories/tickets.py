@@ -1,0 +1,85 @@
+"""Tickets and their event histories."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..limits import identifier
+from ..records import HistoryEvent, TicketRecord
+from ..tables import EVENTS, TICKETS, insert_ignoring_duplicates, upsertable_insert
+
+_RECORD = (TICKETS.c.ticket_id, TICKETS.c.priority, TICKETS.c.policy_id, TICKETS.c.settings_version,
+           TICKETS.c.deleted)
+
+
+class SqlTickets:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
+
+    def add_events(self, tenant_id: int, events: Sequence[HistoryEvent]) -> None:
+        """Add events to their tickets' histories, each event id once per tenant (a host that sends an
+        event again, under a new webhook id, adds nothing). Inserted in event id order, so processors
+        adding overlapping events wait for each other rather than deadlock."""
+        unique = {event.event_id: event for event in reversed(events)}  # the first of each id wins
+        rows = [{"tenant_id": tenant_id, "ticket_id": identifier(event.ticket_id, "data.ticket.id"),
+                 "event_id": identifier(event.event_id, "id"), "type": event.event_type,
+                 "occurred_at": event.occurred_at, "body": event.body}
+                for _, event in sorted(unique.items())]
+        if rows:
+            self._connection.execute(insert_ignoring_duplicates(self._connection, EVENTS), rows)
+
+    def lock(self, tenant_id: int, ticket_ids: Collection[str], now: datetime) -> dict[str, TicketRecord]:
+        """The tickets' rows, created if new, locked until the transaction ends (PostgreSQL row locks
+        taken in ticket id order, so two processors never deadlock; SQLite's one writer holds them
+        all). Every history read after this sees what the last holder of a lock committed."""
+        rows = [{"tenant_id": tenant_id, "ticket_id": identifier(ticket_id, "data.ticket.id"), "deleted": False,
+                 "updated_at": now} for ticket_id in sorted(set(ticket_ids))]
+        if not rows:
+            return {}
+        insert = upsertable_insert(self._connection, TICKETS)
+        upsert = insert.on_conflict_do_update(index_elements=[TICKETS.c.tenant_id, TICKETS.c.ticket_id],
+                                              set_={"updated_at": insert.excluded.updated_at})
+        found = self._connection.execute(upsert.returning(*_RECORD, sort_by_parameter_order=True), rows)
+        return {row.ticket_id: TicketRecord(*row) for row in found}
+
+    def histories(self, tenant_id: int, ticket_ids: Collection[str]) -> dict[str, list[dict[str, Any]]]:
+        """Each ticket's stored event bodies (any order: the engine orders them)."""
+        histories: dict[str, list[dict[str, Any]]] = {ticket_id: [] for ticket_id in ticket_ids}
+        rows = self._connection.execute(
+            sa.select(EVENTS.c.ticket_id, EVENTS.c.body)
+            .where(EVENTS.c.tenant_id == tenant_id, EVENTS.c.ticket_id.in_(sorted(histories)))
+        )
+        for ticket_id, body in rows:
+            histories[ticket_id].append(body)
+        return histories
+
+    def save(self, tenant_id: int, tickets: Sequence[TicketRecord], now: datetime) -> None:
+        """Write what the engine decided of each ticket (its row must exist: ``lock`` first)."""
+        if not tickets:
+            return
+        statement = (
+            sa.update(TICKETS)
+            .where(TICKETS.c.tenant_id == sa.bindparam("scope_tenant_id"),
+                   TICKETS.c.ticket_id == sa.bindparam("scope_ticket_id"))
+            .values(priority=sa.bindparam("new_priority"), policy_id=sa.bindparam("new_policy_id"),
+                    settings_version=sa.bindparam("new_settings_version"), deleted=sa.bindparam("new_deleted"),
+                    updated_at=sa.bindparam("new_updated_at", type_=TICKETS.c.updated_at.type))
+        )
+        self._connection.execute(statement, [
+            {"scope_tenant_id": tenant_id, "scope_ticket_id": ticket.ticket_id, "new_priority": ticket.priority,
+             "new_policy_id": ticket.policy_id, "new_settings_version": ticket.settings_version,
+             "new_deleted": ticket.deleted, "new_updated_at": now}
+            for ticket in tickets
+        ])
+
+    def get(self, tenant_id: int, ticket_id: str) -> TicketRecord | None:
+        if "\x00" in ticket_id:
+            return None
+        row = self._connection.execute(
+            sa.select(*_RECORD).where(TICKETS.c.tenant_id == tenant_id, TICKETS.c.ticket_id == ticket_id)
+        ).first()
+        return None if row is None else TicketRecord(*row)
