@@ -50,8 +50,9 @@ def _parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser("worker", help="apply the webhook inbox (the inbox processor); stop with SIGTERM",
                                  description="Apply stored webhook events in batches until SIGTERM or SIGINT.")
-    worker.add_argument("--batch-size", type=_positive, default=int(os.environ.get("SLA_BATCH_SIZE", "200")),
-                        help="events per batch (one transaction each; default 200)")
+    worker.add_argument("--batch-size", type=_positive, default=None,
+                        help="events per batch, one transaction each (default: SLA_BATCH_SIZE, else 500 on "
+                             "PostgreSQL and 200 on SQLite, whose one writer holds the webhooks back meanwhile)")
     worker.add_argument("--poll-seconds", type=float, default=0.1, help="how often an empty inbox is looked at")
     worker.add_argument("--exit-when-idle", action="store_true", help="drain the inbox, then exit")
     worker.add_argument("--no-upgrade", action="store_true", help="do not apply pending migrations first")
@@ -94,7 +95,8 @@ def _worker(args: argparse.Namespace) -> int:
         from plugin.store.migrate import upgrade  # noqa: PLC0415
 
         upgrade(config.database_url)
-    run_worker(config, WorkerOptions(args.batch_size, args.poll_seconds, args.exit_when_idle))
+    batch_size = args.batch_size or config.batch_size
+    run_worker(config, WorkerOptions(batch_size, args.poll_seconds, args.exit_when_idle))
     return 0
 
 

@@ -23,6 +23,7 @@ class Config:
     max_body_bytes: int = 1024 * 1024
     # /readyz fails while the inbox's oldest pending event has waited longer than this.
     ready_max_lag_seconds: float = 120.0
+    batch_size: int = 200  # events the inbox processor applies in one transaction
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -40,11 +41,21 @@ class Config:
             max_lag = float(env.get("SLA_READY_MAX_LAG_SECONDS", "120"))
         except ValueError:
             raise ConfigError("SLA_READY_MAX_LAG_SECONDS must be a number of seconds") from None
+        database_url = env.get("SLA_DATABASE_URL") or DEFAULT_DATABASE_URL
+        # SQLite's one writer holds webhooks back while a batch is applied: smaller batches there.
+        default_batch = "200" if database_url.startswith("sqlite") else "500"
+        try:
+            batch_size = int(env.get("SLA_BATCH_SIZE") or default_batch)
+        except ValueError:
+            raise ConfigError("SLA_BATCH_SIZE must be a whole number of events") from None
+        if batch_size < 1:
+            raise ConfigError("SLA_BATCH_SIZE must be at least 1")
         return cls(
-            database_url=env.get("SLA_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            database_url=database_url,
             app_id=env.get("SLA_APP_ID") or "sla-plugin",
             app_secret=env["SLA_APP_SECRET"],
             encryption_key=env["SLA_ENCRYPTION_KEY"],
             session_ttl_seconds=ttl,
             ready_max_lag_seconds=max_lag,
+            batch_size=batch_size,
         )

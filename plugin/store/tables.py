@@ -30,6 +30,11 @@ def upsertable_insert(connection: sa.Connection, table: sa.Table) -> postgresql.
 
 
 def insert_ignoring_duplicates(connection: sa.Connection, table: sa.Table) -> sa.Insert:
-    """INSERT … ON CONFLICT DO NOTHING, returning the primary key of each row actually written
-    (RETURNING, not rowcount: drivers differ in what rowcount says for skipped rows)."""
-    return upsertable_insert(connection, table).on_conflict_do_nothing().returning(*table.primary_key.columns)
+    """INSERT … ON CONFLICT DO NOTHING."""
+    return upsertable_insert(connection, table).on_conflict_do_nothing()
+
+
+def insert_if_new(connection: sa.Connection, table: sa.Table) -> sa.Insert:
+    """INSERT … ON CONFLICT DO NOTHING, returning the primary key of a row actually written (RETURNING,
+    not rowcount: drivers differ in what rowcount says for skipped rows)."""
+    return insert_ignoring_duplicates(connection, table).returning(*table.primary_key.columns)

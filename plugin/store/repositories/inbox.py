@@ -52,10 +52,13 @@ class SqlInbox:
         """The oldest pending events, up to ``limit``, locked for this transaction. Processors running
         side by side claim different events (PostgreSQL skips the locked ones; SQLite's write lock,
         taken as the transaction begins, admits one processor at a time)."""
+        # The ids alone are chosen and locked first: should the planner sort the whole backlog (it may,
+        # on statistics gathered while the inbox was empty), it sorts narrow rows, not payloads.
+        claimed = (sa.select(INBOX.c.id).where(INBOX.c.status == "pending").order_by(INBOX.c.id).limit(limit)
+                   .with_for_update(skip_locked=True).scalar_subquery())
         rows = self._connection.execute(
             sa.select(INBOX.c.id, INBOX.c.tenant_id, INBOX.c.ticket_id, INBOX.c.payload)
-            .where(INBOX.c.status == "pending").order_by(INBOX.c.id).limit(limit)
-            .with_for_update(skip_locked=True)
+            .where(INBOX.c.id.in_(claimed)).order_by(INBOX.c.id)
         )
         return [PendingEvent(*row) for row in rows]
 

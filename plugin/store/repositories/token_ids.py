@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..limits import identifier
-from ..tables import TOKEN_IDS, insert_ignoring_duplicates
+from ..tables import TOKEN_IDS, insert_if_new
 
 
 class SqlTokenIds:
@@ -18,5 +18,5 @@ class SqlTokenIds:
         """Record a token id; False if it was already used. Expired ids are forgotten."""
         identifier(jti, "token jti")
         self._connection.execute(sa.delete(TOKEN_IDS).where(TOKEN_IDS.c.expires_at < now))
-        statement = insert_ignoring_duplicates(self._connection, TOKEN_IDS)
+        statement = insert_if_new(self._connection, TOKEN_IDS)
         return self._connection.execute(statement, {"jti": jti, "expires_at": expires_at}).first() is not None
