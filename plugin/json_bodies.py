@@ -11,13 +11,18 @@ class MalformedBody(ValueError):
 
 
 def read_json_body(raw: bytes) -> Any:
+    """The body as JSON, strictly: NaN and Infinity are not JSON (and no store can keep them)."""
     if not raw.strip():
         raise MalformedBody("the body is empty; send a JSON document")
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_not_json)
     except UnicodeDecodeError:
         raise MalformedBody("the body is not UTF-8 text") from None
     except json.JSONDecodeError as error:
         raise MalformedBody(f"body is not valid JSON: {error}") from None
     except RecursionError:
         raise MalformedBody("body is nested too deeply") from None
+
+
+def _not_json(constant: str) -> Any:
+    raise MalformedBody(f"body is not valid JSON: {constant} is not a JSON value")

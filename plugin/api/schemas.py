@@ -11,6 +11,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, pre_dump, va
 from plugin.domain.policies import METRICS
 from plugin.report_formats import iso_utc
 from plugin.settings.schemas import CalendarSchema, PolicySchema, RuleSchema, SettingsSchema
+from plugin.store.limits import IDENTIFIER_LENGTH, findable
 from plugin.store.records import TicketTarget
 
 _INSTANT_ERRORS: dict[str, str | list[Any] | dict[Any, Any]] = {
@@ -28,6 +29,11 @@ def _instant(**options: Any) -> fields.AwareDateTime:
     return fields.AwareDateTime(format="iso", error_messages=_INSTANT_ERRORS, validate=_INSTANT_RANGE, **options)
 
 
+def _an_id(value: str) -> None:
+    if not findable(value):
+        raise ValidationError(f"must be an id: no NUL characters, at most {IDENTIFIER_LENGTH} characters")
+
+
 class Instant(fields.Field):
     """An aware instant, written as ISO 8601 in UTC with Z (whole seconds)."""
 
@@ -36,11 +42,6 @@ class Instant(fields.Field):
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return iso_utc(value)
-
-
-def _no_nul(value: str) -> None:
-    if "\x00" in value:
-        raise ValidationError("must not contain NUL characters")
 
 
 # -- auth --------------------------------------------------------------------------------------
@@ -230,7 +231,7 @@ class StatusAnswer(Schema):
 class ReportQuery(Schema):
     since = _instant(data_key="from", load_default=None, metadata={"description": "first instant counted"})
     until = _instant(data_key="to", load_default=None, metadata={"description": "first instant not counted"})
-    policy = fields.Str(load_default=None, validate=_no_nul)
+    policy = fields.Str(load_default=None, validate=_an_id)
     metric = fields.Str(load_default=None, validate=validate.OneOf(METRICS))
     format = fields.Str(load_default=None, validate=validate.OneOf(("json", "csv")),
                         metadata={"description": "csv, or send Accept: text/csv"})

@@ -56,6 +56,7 @@ class TicketOutcome:
     targets: tuple[TargetState, ...]
     deleted: bool = False
     rules_priority: str | None = None  # what the rules chose at creation, when they chose
+    open: bool = False  # neither solved, closed nor deleted: a settings change may give it targets
 
     @property
     def priority_to_write_back(self) -> str | None:
@@ -93,6 +94,7 @@ def evaluate_ticket(
         targets=tuple(targets),
         deleted=history.deleted_at is not None,
         rules_priority=history.initial.priority if history.priority_source == "rules" else None,
+        open=history.deleted_at is None and history.statuses[-1][1] not in DONE_STATUSES,
     )
 
 

@@ -23,11 +23,11 @@ def parse_event(body: Any) -> TicketEvent | None:
     """The event in a webhook body; None for an event type the plugin does not handle."""
     root = _object(body, "body")
     kind = _string(root, "type", "")
+    if kind not in EVENT_TYPES:  # acknowledged and ignored, whatever else it carries
+        return None
     event_id = _string(root, "id", "")
     occurred_at = _instant(root, "occurred_at", "")
     data = _object(root.get("data"), "data")
-    if kind not in EVENT_TYPES:
-        return None
     if kind == "message.created":
         ticket_data = _object(data.get("ticket"), "data.ticket")
         ticket = _ticket(ticket_data, "data.ticket") if len(ticket_data) > 1 else None
@@ -45,18 +45,6 @@ def parse_event(body: Any) -> TicketEvent | None:
     ticket = _ticket(ticket_data, "data.ticket")
     changes = _changes(data.get("changes")) if kind == "ticket.updated" else {}
     return TicketEvent(event_id, kind, occurred_at, ticket.id, ticket, changes)
-
-
-def without_nul_characters(value: Any) -> Any:
-    """The document with U+0000 replaced by U+FFFD: PostgreSQL cannot store NUL in JSON or text,
-    and an event must not be lost for one stray character in a message body."""
-    if isinstance(value, str):
-        return value.replace("\x00", "\ufffd")
-    if isinstance(value, dict):
-        return {without_nul_characters(key): without_nul_characters(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [without_nul_characters(item) for item in value]
-    return value
 
 
 def _ticket(data: dict[str, Any], where: str) -> TicketSnapshot:

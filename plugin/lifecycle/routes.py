@@ -18,7 +18,7 @@ from plugin.security.signatures import SignatureError, verify_signature
 from plugin.services.lifecycle import Installation, install, uninstall
 from plugin.settings.loading import flatten_errors
 from plugin.settings.schemas import validate_timezone
-from plugin.store.limits import IDENTIFIER_LENGTH, nul_characters
+from plugin.store.limits import IDENTIFIER_LENGTH
 
 blueprint = Blueprint("lifecycle", __name__, url_prefix="/lifecycle")
 log = logging.getLogger("sla.lifecycle")
@@ -79,10 +79,7 @@ def _verified_body(schema: Schema) -> dict[str, Any]:
     except SignatureError as error:
         log.warning("lifecycle.rejected.invalid_signature", extra={"reason": str(error)})
         raise
-    document = read_json_body(body)
-    if nul_characters(document, "body"):  # PostgreSQL cannot store NUL; no installation field needs one
-        raise invalid_request(["body: must not contain NUL characters"])
     try:
-        return schema.load(document)
+        return schema.load(read_json_body(body))
     except ValidationError as error:
         raise invalid_request(flatten_errors(error.messages, root="body")) from None

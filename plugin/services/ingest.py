@@ -14,6 +14,7 @@ from plugin.host.payloads import PayloadError, parse_event
 from plugin.json_bodies import read_json_body
 from plugin.security.secrets import SecretBox
 from plugin.security.signatures import HeaderSource, SignatureError, verify_signature
+from plugin.store.limits import NotStorable
 from plugin.store.records import ReceivedWebhook, TenantCredentials
 
 from .tenant_credentials import RememberedCredentials
@@ -62,7 +63,11 @@ def receive_webhook(
                     continue
                 raise
             webhook = _validated(tenant, webhook_id, body, account_id, now)
-            if uow.inbox.add(webhook, tenant.webhook_secret_encrypted):
+            try:
+                stored = uow.inbox.add(webhook, tenant.webhook_secret_encrypted)
+            except NotStorable as error:
+                raise InvalidEvent(str(error)) from None
+            if stored:
                 uow.commit()
                 return Received("accepted" if webhook.ticket_id is not None else "ignored", webhook_id)
             if uow.tenants.holds_secret(tenant.id, tenant.webhook_secret_encrypted):
@@ -80,5 +85,5 @@ def _validated(tenant: TenantCredentials, webhook_id: str, body: bytes, account_
         raise InvalidEvent(str(error)) from None
     if document.get("account_id") not in (None, account_id):
         raise InvalidEvent("account_id: does not match the URL")
-    return ReceivedWebhook(tenant.id, webhook_id, document["type"], event.ticket_id if event else None, document,
-                           now)
+    return ReceivedWebhook(tenant.id, webhook_id, document["type"], event.id if event else None,
+                           event.ticket_id if event else None, document, now)

@@ -29,6 +29,9 @@ DEFAULT_BATCH_SIZE = 200
 
 @dataclass(frozen=True)
 class BatchResult:
+    """Events claimed, and of those applied and failed here (after a failed batch, another
+    processor may apply some of its events meanwhile: they count as claimed only)."""
+
     claimed: int = 0
     processed: int = 0
     failed: int = 0

@@ -20,12 +20,25 @@ from plugin.store.records import TicketRecord, TicketTarget
 from .settings_versions import empty_settings, version_for_ticket
 from .unit_of_work import UnitOfWork
 
+CHUNK = 500  # tickets per statement: the stores bound a statement's parameters (SQLite 32,766)
+
 
 def recompute_tickets(
     uow: UnitOfWork, tenant_id: int, timezone: str, ticket_ids: Collection[str], now: datetime
 ) -> dict[str, TicketOutcome]:
     """Replay each ticket's whole stored history through the engine and store the outcome (the
-    caller commits). ``timezone``: the tenant's, for a tenant with no settings saved."""
+    caller commits). ``timezone``: the tenant's, for a tenant with no settings saved. Tickets are
+    taken in id order, ``CHUNK`` at a time."""
+    ordered = sorted(set(ticket_ids))
+    outcomes: dict[str, TicketOutcome] = {}
+    for start in range(0, len(ordered), CHUNK):
+        outcomes |= _recompute_chunk(uow, tenant_id, timezone, ordered[start:start + CHUNK], now)
+    return outcomes
+
+
+def _recompute_chunk(
+    uow: UnitOfWork, tenant_id: int, timezone: str, ticket_ids: list[str], now: datetime
+) -> dict[str, TicketOutcome]:
     locked = uow.tickets.lock(tenant_id, ticket_ids, now)
     histories = uow.tickets.histories(tenant_id, locked)
     pinned = {ticket.settings_version for ticket in locked.values() if ticket.settings_version is not None}
@@ -40,7 +53,7 @@ def recompute_tickets(
         events = [event for event in map(parse_event, histories[ticket_id]) if event is not None]
         outcome = outcomes[ticket_id] = evaluate_ticket(ticket_id, events, settings, now)
         saved.append(TicketRecord(ticket_id, outcome.priority, outcome.policy_id, meta.version if meta else 0,
-                                  outcome.deleted))
+                                  outcome.deleted, outcome.open))
         targets += [TicketTarget(ticket_id, target) for target in outcome.targets]
         command = _priority_command(outcome, stored)
         if command is not None:

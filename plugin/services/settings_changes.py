@@ -137,7 +137,7 @@ def _editable_document(uow: UnitOfWork, tenant: TenantRecord) -> dict[str, Any]:
 def _save(uow: UnitOfWork, tenant: TenantRecord, document: Any, change: SettingsChange) -> int:
     """Validate and store a new version, recompute the open tickets under it (unless for new tickets
     only), commit."""
-    problems = nul_characters(document, "settings")
+    problems = nul_characters(document)
     if problems:
         raise SettingsError(problems)
     settings = load_settings(document)
@@ -147,7 +147,7 @@ def _save(uow: UnitOfWork, tenant: TenantRecord, document: Any, change: Settings
     try:
         meta = uow.settings_versions.add(tenant.id, document, settings, change.author, change.now, change.apply_to)
         if change.apply_to == "open_tickets":
-            recompute_tickets(uow, tenant.id, tenant.timezone, uow.targets.tickets_running(tenant.id), change.now)
+            recompute_tickets(uow, tenant.id, tenant.timezone, uow.tickets.open_ids(tenant.id), change.now)
         uow.commit()
     except Conflict:  # another change took the same version number first
         raise SettingsChanged("another change was saved at the same moment; reload the settings and retry") from None

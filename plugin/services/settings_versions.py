@@ -23,18 +23,16 @@ def empty_settings(timezone: str) -> Settings:
 
 def version_for_ticket(candidates: Sequence[VersionMeta], pinned_version: int | None) -> VersionMeta | None:
     """The version that governs a ticket: the newest for a new ticket (``pinned_version`` None); for
-    one already evaluated, the version it was on, unless a newer one was saved for open tickets too.
-    ``candidates`` are in version order (``SettingsVersions.candidates``); None: no settings saved."""
-    if not candidates:
-        return None
+    one already evaluated, the version it was on (0: none had been saved), unless a newer one was
+    saved for open tickets too. ``candidates`` are in version order (``SettingsVersions.candidates``).
+    None: the empty settings."""
     if pinned_version is None:
-        return candidates[-1]
+        return candidates[-1] if candidates else None
     newest_for_open = max((meta for meta in candidates if meta.apply_to == "open_tickets"),
                           key=lambda meta: meta.version, default=None)
-    pinned = next((meta for meta in candidates if meta.version == pinned_version), None)
-    if pinned is not None and (newest_for_open is None or newest_for_open.version < pinned_version):
-        return pinned
-    return newest_for_open or candidates[-1]
+    if newest_for_open is not None and newest_for_open.version >= pinned_version:
+        return newest_for_open
+    return next((meta for meta in candidates if meta.version == pinned_version), None)
 
 
 def settings_in_force(uow: UnitOfWork, tenant: TenantRecord) -> tuple[int, dict[str, Any], Settings]:

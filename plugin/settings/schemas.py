@@ -16,6 +16,8 @@ from plugin.domain.rules import CONDITION_FIELDS, OPERATORS
 
 PAUSABLE_STATUSES = tuple(status for status in STATUSES if status not in ("solved", "closed"))
 _NON_EMPTY = validate.Length(min=1)
+ID_LENGTH = 200  # what the stores keep of an id (plugin.store.limits.IDENTIFIER_LENGTH)
+_AN_ID = validate.Length(min=1, max=ID_LENGTH)
 MAX_TARGET_MINUTES = 366 * 24 * 60
 
 
@@ -64,7 +66,7 @@ class HolidayPresetSchema(Schema):
 
 
 class CalendarSchema(Schema):
-    id = fields.Str(required=True, validate=_NON_EMPTY)
+    id = fields.Str(required=True, validate=_AN_ID)
     name = fields.Str(load_default="")
     timezone = fields.Str(required=True, validate=validate_timezone)
     hours = fields.Dict(
@@ -113,7 +115,7 @@ class ConditionSchema(Schema):
 
 
 class RuleSchema(Schema):
-    id = fields.Str(required=True, validate=_NON_EMPTY)
+    id = fields.Str(required=True, validate=_AN_ID)
     name = fields.Str(load_default="")
     product = fields.Str(required=True, validate=_NON_EMPTY)
     channel = fields.Str(required=True, validate=_NON_EMPTY)
@@ -131,7 +133,7 @@ class TargetSchema(Schema):
 
 
 class PolicySchema(Schema):
-    id = fields.Str(required=True, validate=_NON_EMPTY)
+    id = fields.Str(required=True, validate=_AN_ID)
     name = fields.Str(required=True, validate=_NON_EMPTY)
     description = fields.Str(load_default="")
     product = fields.Str(required=True, validate=_NON_EMPTY)

@@ -19,11 +19,22 @@ class NotStorable(ValueError):
 
 def identifier(value: str, field: str) -> str:
     """An id (account, ticket, event, webhook): at most 200 characters, no NUL."""
+    return text(value, field, IDENTIFIER_LENGTH)
+
+
+def text(value: str, field: str, length: int) -> str:
+    """Text for a column of ``length`` characters: no NUL."""
     if "\x00" in value:
         raise NotStorable(f"{field}: must not contain NUL characters")
-    if len(value) > IDENTIFIER_LENGTH:
-        raise NotStorable(f"{field}: must be at most {IDENTIFIER_LENGTH} characters")
+    if len(value) > length:
+        raise NotStorable(f"{field}: must be at most {length} characters")
     return value
+
+
+def findable(key: str) -> bool:
+    """Whether a stored row could have this key: a lookup by one that could not (a NUL, too long)
+    finds nothing, without asking the database (PostgreSQL would refuse the NUL)."""
+    return "\x00" not in key and len(key) <= IDENTIFIER_LENGTH
 
 
 def without_nul_characters(value: Any) -> Any:
@@ -38,14 +49,14 @@ def without_nul_characters(value: Any) -> Any:
     return value
 
 
-def nul_characters(value: Any, path: str) -> list[str]:
-    """Where a document holds NUL characters, as ``path: message`` lines (for documents that are
-    refused rather than cleaned, such as settings)."""
+def nul_characters(value: Any, path: str = "") -> list[str]:
+    """Where a document holds NUL characters, as ``path: message`` lines in the settings schema's
+    wording (``sla_policies[0].name: …``), for documents that are refused rather than cleaned."""
     if isinstance(value, str):
-        return [f"{path}: must not contain NUL characters"] if "\x00" in value else []
+        return [f"{path or 'settings'}: must not contain NUL characters"] if "\x00" in value else []
     if isinstance(value, dict):
         return [line for key, item in value.items()
-                for line in nul_characters(key, path) + nul_characters(item, f"{path}.{key}")]
+                for line in nul_characters(key, path) + nul_characters(item, f"{path}.{key}" if path else str(key))]
     if isinstance(value, list):
         return [line for index, item in enumerate(value) for line in nul_characters(item, f"{path}[{index}]")]
     return []

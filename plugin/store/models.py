@@ -72,7 +72,10 @@ class SettingsVersion(Base):
 
 class Ticket(Base):
     __tablename__ = "tickets"
-    __table_args__ = (sa.UniqueConstraint("tenant_id", "ticket_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "ticket_id"),
+        sa.Index("ix_tickets_open", "tenant_id", postgresql_where=sa.text("open"), sqlite_where=sa.text("open")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(sa.ForeignKey("tenants.id", ondelete="CASCADE"))
@@ -81,6 +84,7 @@ class Ticket(Base):
     policy_id: Mapped[str | None] = mapped_column(sa.String(200))
     settings_version: Mapped[int | None]
     deleted: Mapped[bool] = mapped_column(default=False)
+    open: Mapped[bool] = mapped_column(default=False)  # neither solved, closed nor deleted
     updated_at: Mapped[datetime]
 
 

@@ -66,7 +66,8 @@ class ReceivedWebhook:
     tenant_id: int
     webhook_id: str
     event_type: str
-    ticket_id: str | None  # None for event types the plugin ignores
+    event_id: str | None  # None for event types the plugin ignores
+    ticket_id: str | None  # likewise
     payload: dict[str, Any]
     received_at: datetime
 
@@ -117,6 +118,7 @@ class TicketRecord:
     policy_id: str | None
     settings_version: int | None
     deleted: bool
+    open: bool = False  # neither solved, closed nor deleted: a settings change recomputes it
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import requests
 import sqlalchemy as sa
 
 from plugin.store.db import create_db_engine
-from plugin.store.models import InboxEntry, OutboxCommand, StoredEvent, Ticket
+from plugin.store.models import InboxEntry, OutboxCommand, StoredEvent, Tenant, Ticket
 from tests.e2e.conftest import RunningPlugin, inbox_is_drained, wait_for
 from tests.support import host_token, install_body, new_webhook_secret, signed_headers
 
@@ -36,28 +36,35 @@ def test_worked_example_shuffled_and_twice_gives_expected_reports(plugin_server:
 
 
 def test_a_worker_killed_mid_batch_and_restarted_applies_every_event_once(plugin_server: RunningPlugin) -> None:
-    """SIGKILL while the inbox drains: the batch in flight rolls back, the next worker applies it."""
-    http, auth, webhook_secret = installed_tenant(plugin_server)
+    """SIGKILL while the inbox drains: the batch in flight rolls back, the next worker applies it.
+    Four accounts' worked examples, applied one event a transaction, leave time to kill it mid-way."""
+    accounts = ("acme", "globex", "initech", "umbrella")
+    tenants = {account: installed_tenant(plugin_server, account) for account in accounts}
     lines = (EXAMPLE / "events.jsonl").read_text().splitlines()
-    deliveries = [(line, signed_headers(webhook_secret, line)) for line in lines] * 2
-    random.Random(7).shuffle(deliveries)
-    for line, headers in deliveries:
-        assert http.post(f"{plugin_server.base_url}/webhooks/acme", data=line, headers=headers).status_code == 200
+    for account, (http, _auth, webhook_secret) in tenants.items():
+        bodies = [line.replace('"account_id": "acme"', f'"account_id": "{account}"') for line in lines]
+        deliveries = [(body, signed_headers(webhook_secret, body)) for body in bodies] * 2
+        random.Random(7).shuffle(deliveries)
+        for body, headers in deliveries:
+            answer = http.post(f"{plugin_server.base_url}/webhooks/{account}", data=body, headers=headers)
+            assert answer.status_code == 200, answer.text
 
     engine = create_db_engine(plugin_server.database_url)
-    worker = plugin_server.start_worker("--batch-size", "2")
-    wait_for(lambda: inbox_counts(engine).get("processed", 0) >= 10, 60, "the worker to apply some batches")
+    worker = plugin_server.start_worker("--batch-size", "1")
+    wait_for(lambda: inbox_counts(engine).get("processed", 0) >= 20, 60, "the worker to apply some events")
     worker.send_signal(signal.SIGKILL)
     worker.wait(timeout=10)
     assert inbox_counts(engine).get("pending", 0) > 0, "the worker finished before it could be killed"
-    plugin_server.start_worker("--batch-size", "2")
-    wait_for(inbox_is_drained(plugin_server, auth), 60, "the restarted worker to drain the inbox")
+    plugin_server.start_worker("--batch-size", "7")
+    for _http, auth, _secret in tenants.values():
+        wait_for(inbox_is_drained(plugin_server, auth), 60, "the restarted worker to drain the inbox")
 
-    assert inbox_counts(engine) == {"processed": len(lines)}
+    assert inbox_counts(engine) == {"processed": len(lines) * len(accounts)}
     with engine.connect() as connection:
-        assert connection.scalar(sa.select(sa.func.count()).select_from(StoredEvent)) == len(lines)
+        assert connection.scalar(sa.select(sa.func.count()).select_from(StoredEvent)) == len(lines) * len(accounts)
     engine.dispose()
-    assert_expected_results(plugin_server, http, auth)
+    for account, (http, auth, _secret) in tenants.items():
+        assert_expected_results(plugin_server, http, auth, account)
 
 
 def inbox_counts(engine: sa.Engine) -> dict[str, int]:
@@ -92,16 +99,17 @@ def test_worked_example_delivered_concurrently_gives_expected_reports(plugin_ser
     assert_expected_results(plugin_server, http, auth)
 
 
-def installed_tenant(plugin_server: RunningPlugin) -> tuple[requests.Session, dict[str, str], str]:
+def installed_tenant(plugin_server: RunningPlugin,
+                     account: str = "acme") -> tuple[requests.Session, dict[str, str], str]:
     """Install the tenant and save the example's settings through the API: (session, auth, webhook secret)."""
     http = requests.Session()
     base = plugin_server.base_url
     webhook_secret = new_webhook_secret()
-    body = install_body("acme", webhook_secret)
+    body = install_body(account, webhook_secret)
     headers = signed_headers(plugin_server.app_secret, body)
     installed = http.post(f"{base}/lifecycle/install", data=body, headers=headers)
     assert installed.status_code == 200, installed.text
-    exchange = http.post(f"{base}/api/v1/auth/session", json={"token": host_token(plugin_server.app_secret, "acme")})
+    exchange = http.post(f"{base}/api/v1/auth/session", json={"token": host_token(plugin_server.app_secret, account)})
     assert exchange.status_code == 200, exchange.text
     auth = {"Authorization": f"Bearer {exchange.json()['access_token']}"}
     settings = json.loads((EXAMPLE / "settings.json").read_text())
@@ -110,7 +118,8 @@ def installed_tenant(plugin_server: RunningPlugin) -> tuple[requests.Session, di
     return http, auth, webhook_secret
 
 
-def assert_expected_results(plugin_server: RunningPlugin, http: requests.Session, auth: dict[str, str]) -> None:
+def assert_expected_results(plugin_server: RunningPlugin, http: requests.Session, auth: dict[str, str],
+                            account: str = "acme") -> None:
     """The report API gives expected.json's rows; the outbox one set-priority per urgent ticket."""
     base = plugin_server.base_url
     expected = json.loads((EXAMPLE / "expected.json").read_text())
@@ -126,10 +135,13 @@ def assert_expected_results(plugin_server: RunningPlugin, http: requests.Session
 
     engine = create_db_engine(plugin_server.database_url)
     with engine.connect() as connection:
+        tenant_id = connection.scalar(sa.select(Tenant.id).where(Tenant.account_id == account))
         commands = connection.execute(
-            sa.select(OutboxCommand.ticket_id, OutboxCommand.payload).where(OutboxCommand.kind == "set_priority")
+            sa.select(OutboxCommand.ticket_id, OutboxCommand.payload)
+            .where(OutboxCommand.kind == "set_priority", OutboxCommand.tenant_id == tenant_id)
         ).all()
-        priorities = dict(connection.execute(sa.select(Ticket.ticket_id, Ticket.priority)).all())
+        priorities = dict(connection.execute(sa.select(Ticket.ticket_id, Ticket.priority)
+                                             .where(Ticket.tenant_id == tenant_id)).all())
     engine.dispose()
     urgent = {ticket for ticket, priority in priorities.items() if priority == "urgent"}
     assert len(urgent) == 100 and len(priorities) == 120

@@ -49,6 +49,7 @@ ENDPOINTS = [
     ("get", "/reports/daily", None, 200),
     ("get", "/reports/hourly?format=csv", None, 200),
     ("get", "/reports/at-risk", None, 200),
+    ("get", "/status", None, 200),
 ]
 
 

@@ -50,8 +50,8 @@ def webhook(tenant_id: int, webhook_id: str, ticket_id: str | None = "T-1",
             event_id: str = "evt_1") -> ReceivedWebhook:
     body = {"id": event_id, "type": "ticket.created", "occurred_at": "2026-03-02T09:00:00Z",
             "data": {"ticket": {"id": ticket_id}}}
-    return ReceivedWebhook(tenant_id, webhook_id, "ticket.created" if ticket_id else "ticket.merged", ticket_id,
-                           body, NOW)
+    return ReceivedWebhook(tenant_id, webhook_id, "ticket.created" if ticket_id else "ticket.merged",
+                           event_id if ticket_id else None, ticket_id, body, NOW)
 
 
 def count(engine: sa.Engine, model: Any, tenant_id: int, **where: Any) -> int:
@@ -184,7 +184,7 @@ def test_saving_outcomes_replaces_exactly_those_tickets_targets(
         uow.commit()
     with uow:
         assert uow.tickets.lock(acme, ["T-1"], NOW)["T-1"].priority == "low"
-        uow.tickets.save(acme, [TicketRecord("T-1", "urgent", "urgent-email", 4, False)], NOW)
+        uow.tickets.save(acme, [TicketRecord("T-1", "urgent", "urgent-email", 4, False, open=True)], NOW)
         uow.targets.replace(acme, ["T-1"], [TicketTarget("T-1", state("next_response", 1, "met", 60)),
                                             TicketTarget("T-1", state("resolution", 0))])
         uow.commit()
@@ -192,7 +192,8 @@ def test_saving_outcomes_replaces_exactly_those_tickets_targets(
         targets = {(item.metric, item.cycle): item for item in uow.targets.of_ticket(acme, "T-1")}
         assert set(targets) == {("next_response", 1), ("resolution", 0)}
         assert targets["next_response", 1] == state("next_response", 1, "met", 60)
-        assert uow.tickets.get(acme, "T-1") == TicketRecord("T-1", "urgent", "urgent-email", 4, False)
+        assert uow.tickets.get(acme, "T-1") == TicketRecord("T-1", "urgent", "urgent-email", 4, False, open=True)
+        assert uow.tickets.open_ids(acme) == ["T-1"] and uow.tickets.open_ids(globex) == []
         for tenant, ticket in ((acme, "T-2"), (globex, "T-1"), (globex, "T-2")):  # nobody else's moved
             assert len(uow.targets.of_ticket(tenant, ticket)) == 2
             assert uow.tickets.get(tenant, ticket).priority == "low"  # type: ignore[union-attr]

@@ -271,3 +271,9 @@ def test_no_signed_body_makes_the_endpoint_fail(
             node[path[-1]] = value
     response = tenant.send(body)
     assert response.status_code in (200, 400), (response.status_code, response.get_data(as_text=True), body)
+
+
+@pytest.mark.parametrize("constant", ["Infinity", "-Infinity", "NaN"])
+def test_non_json_number_constants_are_400(tenant: InstalledTenant, constant: str) -> None:
+    text = json.dumps(CREATED).replace('"changes": null', "").rstrip("}") + f', "score": {constant}}}'
+    rejected(tenant.send(text), 400, "malformed_body", f"{constant} is not a JSON value")

@@ -30,6 +30,8 @@ class SqlInbox:
         identifier(webhook.webhook_id, "webhook-id")
         if webhook.ticket_id is not None:
             identifier(webhook.ticket_id, "data.ticket.id")
+        if webhook.event_id is not None:
+            identifier(webhook.event_id, "id")
         pending = webhook.ticket_id is not None
         values = sa.select(
             sa.literal(webhook.tenant_id), sa.literal(webhook.webhook_id),

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from plugin.domain.engine import TargetState, TargetStatus
 from plugin.domain.policies import Metric
 
+from ..limits import findable
 from ..records import TicketTarget
 from ..tables import TARGETS
 
@@ -48,6 +49,8 @@ class SqlTargets:
         if until is not None:
             query = query.where(TARGETS.c.decided_at < until)
         if policy is not None:
+            if not findable(policy):
+                return []
             query = query.where(TARGETS.c.policy_id == policy)
         if metric is not None:
             query = query.where(TARGETS.c.metric == metric)
@@ -61,13 +64,6 @@ class SqlTargets:
             .order_by(TARGETS.c.due_at, TARGETS.c.ticket_id)
         )
         return [TicketTarget(row.ticket_id, _state(row)) for row in rows]
-
-    def tickets_running(self, tenant_id: int) -> list[str]:
-        """Tickets with a target still running: the ones a settings change recomputes."""
-        return list(self._connection.scalars(
-            sa.select(TARGETS.c.ticket_id).where(TARGETS.c.tenant_id == tenant_id,
-                                                 TARGETS.c.status.in_(("active", "paused"))).distinct()
-        ))
 
 
 def _row(tenant_id: int, target: TicketTarget) -> dict[str, Any]:

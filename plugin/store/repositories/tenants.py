@@ -6,7 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from ..limits import identifier
+from ..limits import findable, identifier, text
 from ..records import InstallValues, TenantCredentials, TenantRecord
 from ..tables import EVENTS, INBOX, OUTBOX, TARGETS, TENANTS, TICKETS, VERSIONS
 
@@ -18,7 +18,7 @@ class SqlTenants:
         self._connection = connection
 
     def credentials(self, account_id: str) -> TenantCredentials | None:
-        if "\x00" in account_id:  # no account can have one (installs refuse it)
+        if not findable(account_id):
             return None
         row = self._connection.execute(
             sa.select(TENANTS.c.id, TENANTS.c.timezone, TENANTS.c.webhook_secret_encrypted)
@@ -35,7 +35,7 @@ class SqlTenants:
         ).first() is not None
 
     def by_account(self, account_id: str) -> TenantRecord | None:
-        if "\x00" in account_id:
+        if not findable(account_id):
             return None
         row = self._connection.execute(sa.select(*_RECORD).where(TENANTS.c.account_id == account_id)).first()
         return None if row is None else TenantRecord(*row)
@@ -48,6 +48,9 @@ class SqlTenants:
         """Create the tenant, or refresh its credentials (settings and history are kept).
         True with a new tenant."""
         identifier(values.account_id, "account_id")
+        for field in ("api_base_url", "host_origin"):
+            text(getattr(values, field), field, 2000)
+        text(values.timezone, "timezone", 64)
         columns = {"api_base_url": values.api_base_url, "access_token_encrypted": values.access_token_encrypted,
                    "webhook_secret_encrypted": values.webhook_secret_encrypted, "timezone": values.timezone,
                    "host_origin": values.host_origin, "status": "active", "updated_at": now}

@@ -8,12 +8,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..limits import identifier
+from ..limits import findable, identifier
 from ..records import HistoryEvent, TicketRecord
 from ..tables import EVENTS, TICKETS, insert_ignoring_duplicates, upsertable_insert
 
 _RECORD = (TICKETS.c.ticket_id, TICKETS.c.priority, TICKETS.c.policy_id, TICKETS.c.settings_version,
-           TICKETS.c.deleted)
+           TICKETS.c.deleted, TICKETS.c.open)
 
 
 class SqlTickets:
@@ -67,17 +67,25 @@ class SqlTickets:
                    TICKETS.c.ticket_id == sa.bindparam("scope_ticket_id"))
             .values(priority=sa.bindparam("new_priority"), policy_id=sa.bindparam("new_policy_id"),
                     settings_version=sa.bindparam("new_settings_version"), deleted=sa.bindparam("new_deleted"),
+                    open=sa.bindparam("new_open"),
                     updated_at=sa.bindparam("new_updated_at", type_=TICKETS.c.updated_at.type))
         )
         self._connection.execute(statement, [
             {"scope_tenant_id": tenant_id, "scope_ticket_id": ticket.ticket_id, "new_priority": ticket.priority,
              "new_policy_id": ticket.policy_id, "new_settings_version": ticket.settings_version,
-             "new_deleted": ticket.deleted, "new_updated_at": now}
+             "new_deleted": ticket.deleted, "new_open": ticket.open, "new_updated_at": now}
             for ticket in tickets
         ])
 
+    def open_ids(self, tenant_id: int) -> list[str]:
+        """The tenant's tickets that are neither solved, closed nor deleted: a settings change
+        recomputes them."""
+        return list(self._connection.scalars(
+            sa.select(TICKETS.c.ticket_id).where(TICKETS.c.tenant_id == tenant_id, TICKETS.c.open)
+        ))
+
     def get(self, tenant_id: int, ticket_id: str) -> TicketRecord | None:
-        if "\x00" in ticket_id:
+        if not findable(ticket_id):
             return None
         row = self._connection.execute(
             sa.select(*_RECORD).where(TICKETS.c.tenant_id == tenant_id, TICKETS.c.ticket_id == ticket_id)

@@ -1,0 +1,73 @@
+"""Tenants' webhook credentials as each process remembers them (``RememberedCredentials``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from plugin.services.tenant_credentials import RememberedCredentials
+from plugin.store.records import TenantCredentials
+from tests.unit.fakes import FakeTenants, FakeUnitOfWork, install_tenant
+
+
+@pytest.fixture
+def uow() -> FakeUnitOfWork:
+    uow = FakeUnitOfWork()
+    for account_id in ("acme", "globex", "initech"):
+        install_tenant(uow, account_id)
+    return uow
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The accounts whose credentials were read from the store, in order."""
+    reads: list[str] = []
+    read = FakeTenants.credentials
+
+    def counted(tenants: FakeTenants, account_id: str) -> TenantCredentials | None:
+        reads.append(account_id)
+        return read(tenants, account_id)
+
+    monkeypatch.setattr(FakeTenants, "credentials", counted)
+    return reads
+
+
+def test_credentials_are_read_once_then_remembered(uow: FakeUnitOfWork, reads: list[str]) -> None:
+    credentials = RememberedCredentials()
+    with uow:
+        first = credentials.lookup(uow, "acme")
+        assert credentials.lookup(uow, "acme") == first is not None
+    assert reads == ["acme"] and credentials.knows("acme")
+
+
+def test_fresh_credentials_can_be_asked_for_and_replace_the_remembered_ones(
+    uow: FakeUnitOfWork, reads: list[str]
+) -> None:
+    credentials = RememberedCredentials()
+    with uow:
+        credentials.lookup(uow, "acme")
+        credentials.lookup(uow, "acme", remembered=False)
+    assert reads == ["acme", "acme"]
+
+
+def test_an_account_not_installed_is_not_remembered(uow: FakeUnitOfWork) -> None:
+    credentials = RememberedCredentials()
+    with uow:
+        assert credentials.lookup(uow, "umbrella") is None
+    assert not credentials.knows("umbrella")
+
+
+def test_forgotten_credentials_are_read_again(uow: FakeUnitOfWork, reads: list[str]) -> None:
+    credentials = RememberedCredentials()
+    with uow:
+        credentials.lookup(uow, "acme")
+        credentials.forget("acme")
+        credentials.lookup(uow, "acme")
+    assert reads == ["acme", "acme"]
+
+
+def test_the_least_recently_read_account_is_forgotten_past_the_limit(uow: FakeUnitOfWork) -> None:
+    credentials = RememberedCredentials(limit=2)
+    with uow:
+        for account_id in ("acme", "globex", "initech"):
+            credentials.lookup(uow, account_id)
+    assert [credentials.knows(account_id) for account_id in ("acme", "globex", "initech")] == [False, True, True]
