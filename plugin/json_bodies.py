@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 
@@ -15,13 +16,20 @@ def read_json_body(raw: bytes) -> Any:
     if not raw.strip():
         raise MalformedBody("the body is empty; send a JSON document")
     try:
-        return json.loads(raw, parse_constant=_not_json)
+        return json.loads(raw, parse_constant=_not_json, parse_float=_finite)
     except UnicodeDecodeError:
         raise MalformedBody("the body is not UTF-8 text") from None
     except json.JSONDecodeError as error:
         raise MalformedBody(f"body is not valid JSON: {error}") from None
     except RecursionError:
         raise MalformedBody("body is nested too deeply") from None
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if number in (math.inf, -math.inf):
+        raise MalformedBody(f"body is not valid JSON: the number {text[:40]} is too large")
+    return number
 
 
 def _not_json(constant: str) -> Any:

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
+
+# A JSON escape of U+0000: a backslash that an even number of backslashes precede (or none), then u0000.
+_NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def json_text(document: Any) -> str:
+    """A document as the stores keep it: JSON with every NUL character as U+FFFD (PostgreSQL refuses
+    NUL in JSON, and an event must not be lost for one stray character in a message body)."""
+    try:
+        text = orjson.dumps(document).decode()
+    except TypeError:  # integers beyond 64 bits (JSON has no limit), keys that are not text
+        text = json.dumps(document)
+    return _NUL_ESCAPE.sub(r"\1\\ufffd", text) if "\\u0000" in text else text
 
 
 def create_db_engine(url: str) -> sa.Engine:
@@ -16,13 +32,14 @@ def create_db_engine(url: str) -> sa.Engine:
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     # No pre-ping: it costs a round trip on every request; stale connections are recycled instead.
-    return sa.create_engine(parsed, pool_size=5, max_overflow=5, pool_recycle=300)
+    return sa.create_engine(parsed, pool_size=5, max_overflow=5, pool_recycle=300, json_serializer=json_text)
 
 
 def _sqlite_engine(url: sa.URL) -> sa.Engine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, connect_args={"timeout": 30, "isolation_level": None})
+    engine = sa.create_engine(url, connect_args={"timeout": 30, "isolation_level": None},
+                              json_serializer=json_text)
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -35,7 +52,8 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        # Take the write lock up front: two writers never deadlock upgrading a read lock.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Take the write lock up front: two writers never deadlock upgrading a read lock. (On the
+        # driver's connection: it is no statement of data, and every transaction runs it.)
+        connection.connection.driver_connection.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
 
     return engine

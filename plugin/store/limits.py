@@ -3,7 +3,8 @@
 PostgreSQL refuses NUL characters in text and JSON, and both stores keep identifiers in columns
 of 200 characters (SQLite would silently keep a longer one; PostgreSQL would fail). Values are
 checked here, before any statement runs, so both stores behave alike and input that does not fit
-is refused with a message naming it, never stored halfway.
+is refused with a message naming it, never stored halfway. (JSON documents are the one exception:
+their NUL characters are stored as U+FFFD, by ``plugin.store.db.json_text``.)
 """
 
 from __future__ import annotations
@@ -35,18 +36,6 @@ def findable(key: str) -> bool:
     """Whether a stored row could have this key: a lookup by one that could not (a NUL, too long)
     finds nothing, without asking the database (PostgreSQL would refuse the NUL)."""
     return "\x00" not in key and len(key) <= IDENTIFIER_LENGTH
-
-
-def without_nul_characters(value: Any) -> Any:
-    """A JSON document with U+0000 replaced by U+FFFD: an event must not be lost for one stray
-    character in a message body."""
-    if isinstance(value, str):
-        return value.replace("\x00", "\ufffd")
-    if isinstance(value, dict):
-        return {without_nul_characters(key): without_nul_characters(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [without_nul_characters(item) for item in value]
-    return value
 
 
 def nul_characters(value: Any, path: str = "") -> list[str]:

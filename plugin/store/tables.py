@@ -25,7 +25,11 @@ TOKEN_IDS = cast(sa.Table, UsedTokenId.__table__)
 
 def upsertable_insert(connection: sa.Connection, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
     """An INSERT of the connection's dialect, which offers ``on_conflict_do_nothing/do_update``."""
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    return upsertable_insert_for(connection.dialect.name, table)
+
+
+def upsertable_insert_for(dialect: str, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert(table)
 
 

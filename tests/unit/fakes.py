@@ -16,7 +16,6 @@ bodies of the reference host, events waiting in the inbox.
 
 from __future__ import annotations
 
-import copy
 import itertools
 import json
 import uuid
@@ -35,8 +34,9 @@ from plugin.domain.policies import Settings
 from plugin.host.commands import HostCommand
 from plugin.host.payloads import parse_event
 from plugin.settings.loading import load_settings
+from plugin.store.db import json_text
 from plugin.store.errors import Conflict
-from plugin.store.limits import findable, identifier, text, without_nul_characters
+from plugin.store.limits import findable, identifier, text
 from plugin.store.records import (
     FailedEvent,
     HistoryEvent,
@@ -150,8 +150,9 @@ class Store:
 
 
 def _json(value: Any) -> Any:
-    """A copy of a JSON document, as a database hands back a fresh one on every read."""
-    return copy.deepcopy(value)
+    """A copy of a JSON document as the stores keep it (``json_text``), and as a database hands one
+    back: a fresh one on every read."""
+    return json.loads(json_text(value))
 
 
 # -- repositories ------------------------------------------------------------------------------------------
@@ -277,7 +278,7 @@ class FakeInbox:
         pending = webhook.ticket_id is not None
         row = InboxRow(next(self._store.ids), webhook.tenant_id, webhook.webhook_id,
                        "pending" if pending else "ignored", webhook.event_type[:200], webhook.ticket_id,
-                       without_nul_characters(webhook.payload), webhook.received_at,
+                       _json(webhook.payload), webhook.received_at,
                        None if pending else webhook.received_at)
         tables.inbox[row.id] = row
         return True

@@ -45,11 +45,6 @@ class Host:
 
 
 @pytest.fixture
-def uow() -> FakeUnitOfWork:
-    return FakeUnitOfWork()
-
-
-@pytest.fixture
 def host(uow: FakeUnitOfWork) -> Host:
     return Host(uow)
 

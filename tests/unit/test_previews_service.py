@@ -31,11 +31,6 @@ OFFICE = {"id": "office", "timezone": "Europe/Istanbul",
 
 
 @pytest.fixture
-def uow() -> FakeUnitOfWork:
-    return FakeUnitOfWork()
-
-
-@pytest.fixture
 def tenant(uow: FakeUnitOfWork) -> TenantRecord:
     tenant = install_tenant(uow)
     document = example_settings()

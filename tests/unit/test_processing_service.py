@@ -38,11 +38,6 @@ CREATED_AT = "2026-03-02T09:00:00Z"
 
 
 @pytest.fixture
-def uow() -> FakeUnitOfWork:
-    return FakeUnitOfWork()
-
-
-@pytest.fixture
 def tenant(uow: FakeUnitOfWork) -> TenantRecord:
     tenant = install_tenant(uow)
     save_settings(uow, tenant, example_settings())

@@ -43,11 +43,6 @@ POLICY = "orange-email-urgent"
 
 
 @pytest.fixture
-def uow() -> FakeUnitOfWork:
-    return FakeUnitOfWork()
-
-
-@pytest.fixture
 def tenant(uow: FakeUnitOfWork) -> TenantRecord:
     tenant = install_tenant(uow)
     replace_settings(uow, tenant, example_settings(), SettingsChange("ada", SAVED))

@@ -21,11 +21,6 @@ APP_SECRET = new_webhook_secret()
 
 
 @pytest.fixture
-def uow() -> FakeUnitOfWork:
-    return FakeUnitOfWork()
-
-
-@pytest.fixture
 def tenant(uow: FakeUnitOfWork) -> TenantRecord:
     return install_tenant(uow)
 

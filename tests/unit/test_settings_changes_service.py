@@ -48,11 +48,6 @@ VIP_RULE = {"id": "vip", "product": "Orange", "channel": "email", "priority": "h
 
 
 @pytest.fixture
-def uow() -> FakeUnitOfWork:
-    return FakeUnitOfWork()
-
-
-@pytest.fixture
 def tenant(uow: FakeUnitOfWork) -> TenantRecord:
     """A tenant on the worked example's settings (version 1): urgent Orange email, 30 minutes."""
     tenant = install_tenant(uow)

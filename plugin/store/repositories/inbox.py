@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 
-from ..limits import identifier, without_nul_characters
+from ..limits import identifier
 from ..records import FailedEvent, InboxCounts, PendingEvent, ReceivedWebhook
-from ..tables import INBOX, TENANTS, upsertable_insert
+from ..tables import INBOX, TENANTS, upsertable_insert_for
 
 ERROR_LENGTH = 2000
 
@@ -26,6 +27,7 @@ class SqlInbox:
 
         False when nothing was stored: a duplicate, or the installation changed meanwhile. An event
         type the plugin ignores is stored as ``ignored``, so that its redelivery is a duplicate too.
+        NUL characters in the payload are stored as U+FFFD (``plugin.store.db.json_text``).
         """
         identifier(webhook.webhook_id, "webhook-id")
         if webhook.ticket_id is not None:
@@ -33,22 +35,13 @@ class SqlInbox:
         if webhook.event_id is not None:
             identifier(webhook.event_id, "id")
         pending = webhook.ticket_id is not None
-        values = sa.select(
-            sa.literal(webhook.tenant_id), sa.literal(webhook.webhook_id),
-            sa.literal("pending" if pending else "ignored"), sa.literal(webhook.event_type[:200]),
-            sa.literal(webhook.ticket_id, sa.String()),
-            sa.literal(without_nul_characters(webhook.payload), INBOX.c.payload.type),
-            sa.literal(webhook.received_at, INBOX.c.received_at.type),
-            sa.literal(None if pending else webhook.received_at, INBOX.c.processed_at.type),
-        ).where(TENANTS.c.id == webhook.tenant_id, TENANTS.c.webhook_secret_encrypted == sealed_secret)
-        statement = (
-            upsertable_insert(self._connection, INBOX)
-            .from_select(["tenant_id", "webhook_id", "status", "event_type", "ticket_id", "payload", "received_at",
-                          "processed_at"], values)
-            .on_conflict_do_nothing()
-            .returning(INBOX.c.id)
-        )
-        return self._connection.execute(statement).first() is not None
+        values = {"tenant_id": webhook.tenant_id, "webhook_id": webhook.webhook_id,
+                  "status": "pending" if pending else "ignored", "event_type": webhook.event_type[:200],
+                  "ticket_id": webhook.ticket_id, "payload": webhook.payload,
+                  "received_at": webhook.received_at, "processed_at": None if pending else webhook.received_at,
+                  "sealed_secret": sealed_secret}
+        statement = _store_webhook(self._connection.dialect.name)
+        return self._connection.execute(statement, values).first() is not None
 
     def claim(self, limit: int) -> list[PendingEvent]:
         """The oldest pending events, up to ``limit``, locked for this transaction. Processors running
@@ -116,3 +109,18 @@ class SqlInbox:
         oldest = sa.func.min(sa.case((INBOX.c.status == "pending", INBOX.c.received_at)))
         return sa.select(*columns, count("pending").label("pending"), count("failed").label("failed"),
                          sa.type_coerce(oldest, INBOX.c.received_at.type).label("oldest_pending_at"))
+
+
+_STORED = ("tenant_id", "webhook_id", "status", "event_type", "ticket_id", "payload", "received_at", "processed_at")
+
+
+@lru_cache(maxsize=2)
+def _store_webhook(dialect: str) -> sa.Insert:
+    """INSERT … SELECT of one webhook, where the tenant still holds the sealed secret, ON CONFLICT (tenant,
+    webhook id) DO NOTHING RETURNING its id. Built once per dialect: every webhook runs it."""
+    values = sa.select(*(sa.bindparam(name, type_=INBOX.c[name].type) for name in _STORED)).where(
+        TENANTS.c.id == sa.bindparam("tenant_id"),
+        TENANTS.c.webhook_secret_encrypted == sa.bindparam("sealed_secret", type_=sa.LargeBinary()),
+    )
+    insert = upsertable_insert_for(dialect, INBOX).from_select(list(_STORED), values)
+    return insert.on_conflict_do_nothing().returning(INBOX.c.id)

@@ -11,6 +11,12 @@ from ..records import InstallValues, TenantCredentials, TenantRecord
 from ..tables import EVENTS, INBOX, OUTBOX, TARGETS, TENANTS, TICKETS, VERSIONS
 
 _RECORD = (TENANTS.c.id, TENANTS.c.account_id, TENANTS.c.timezone, TENANTS.c.host_origin, TENANTS.c.status)
+# The webhook endpoint's two reads, built once: a duplicate webhook runs the second.
+_CREDENTIALS = sa.select(TENANTS.c.id, TENANTS.c.timezone, TENANTS.c.webhook_secret_encrypted).where(
+    TENANTS.c.account_id == sa.bindparam("account_id"))
+_HOLDS_SECRET = sa.select(TENANTS.c.id).where(
+    TENANTS.c.id == sa.bindparam("tenant_id"),
+    TENANTS.c.webhook_secret_encrypted == sa.bindparam("sealed_secret", type_=sa.LargeBinary()))
 
 
 class SqlTenants:
@@ -20,19 +26,14 @@ class SqlTenants:
     def credentials(self, account_id: str) -> TenantCredentials | None:
         if not findable(account_id):
             return None
-        row = self._connection.execute(
-            sa.select(TENANTS.c.id, TENANTS.c.timezone, TENANTS.c.webhook_secret_encrypted)
-            .where(TENANTS.c.account_id == account_id)
-        ).first()
+        row = self._connection.execute(_CREDENTIALS, {"account_id": account_id}).first()
         return None if row is None else TenantCredentials(row.id, row.timezone, row.webhook_secret_encrypted)
 
     def holds_secret(self, tenant_id: int, sealed_secret: bytes) -> bool:
         """Whether the tenant is still installed with this webhook secret (its ciphertext, which every
         install seals anew)."""
-        return self._connection.execute(
-            sa.select(TENANTS.c.id).where(TENANTS.c.id == tenant_id,
-                                          TENANTS.c.webhook_secret_encrypted == sealed_secret)
-        ).first() is not None
+        values = {"tenant_id": tenant_id, "sealed_secret": sealed_secret}
+        return self._connection.execute(_HOLDS_SECRET, values).first() is not None
 
     def by_account(self, account_id: str) -> TenantRecord | None:
         if not findable(account_id):
