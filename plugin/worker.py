@@ -48,7 +48,7 @@ class InboxWorker:
         backoff = 0.0
         while not self.stopping.is_set():
             try:
-                result = process_inbox_batch(self.runtime.uow(), self.runtime.now(), self.options.batch_size)
+                result = process_inbox_batch(self.runtime.uow(), self.runtime.now, self.options.batch_size)
             except Exception as error:
                 if not is_transient(error):
                     raise

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +24,7 @@ from .recompute import recompute_tickets
 from .unit_of_work import UnitOfWork
 
 log = logging.getLogger("sla.processor")
+Clock = Callable[[], datetime]
 DEFAULT_BATCH_SIZE = 200
 
 
@@ -41,23 +42,26 @@ class UnknownTenant(LookupError):
     """An event's tenant is gone (uninstalled while the event waited); it is marked failed."""
 
 
-def process_inbox_batch(uow: UnitOfWork, now: datetime, limit: int = DEFAULT_BATCH_SIZE) -> BatchResult:
-    """Apply up to ``limit`` pending events; claimed 0 means the inbox is empty."""
+def process_inbox_batch(uow: UnitOfWork, clock: Clock, limit: int = DEFAULT_BATCH_SIZE) -> BatchResult:
+    """Apply up to ``limit`` pending events; claimed 0 means the inbox is empty. The tickets are
+    evaluated as of the batch's start; each event is marked processed at the instant it was applied
+    (``clock`` is read again then, so the inbox's lag includes the batch's own time)."""
     with uow:
         events = uow.inbox.claim(limit)
         if not events:
             return BatchResult()
         try:
-            apply_events(uow, events, now)
+            apply_events(uow, events, clock)
             uow.commit()
             return BatchResult(len(events), len(events), 0)
         except Exception:
             log.exception("processor.batch_failed")
-    return _one_at_a_time(uow, [event.inbox_id for event in events], now)
+    return _one_at_a_time(uow, [event.inbox_id for event in events], clock)
 
 
-def apply_events(uow: UnitOfWork, events: Sequence[PendingEvent], now: datetime) -> None:
+def apply_events(uow: UnitOfWork, events: Sequence[PendingEvent], clock: Clock) -> None:
     """Add the events to their tickets' histories, recompute those tickets, mark the events processed."""
+    now = clock()
     by_tenant: dict[int, list[PendingEvent]] = defaultdict(list)
     for event in events:
         by_tenant[event.tenant_id].append(event)
@@ -67,7 +71,7 @@ def apply_events(uow: UnitOfWork, events: Sequence[PendingEvent], now: datetime)
             raise UnknownTenant(f"tenant {tenant_id} is no longer installed")
         uow.tickets.add_events(tenant_id, [_history_event(event) for event in group])
         recompute_tickets(uow, tenant_id, tenant.timezone, {event.ticket_id for event in group}, now)
-    uow.inbox.mark_processed([event.inbox_id for event in events], now)
+    uow.inbox.mark_processed([event.inbox_id for event in events], clock())
 
 
 def _history_event(pending: PendingEvent) -> HistoryEvent:
@@ -77,7 +81,7 @@ def _history_event(pending: PendingEvent) -> HistoryEvent:
     return HistoryEvent(event.ticket_id, event.id, event.type, event.occurred_at, pending.payload)
 
 
-def _one_at_a_time(uow: UnitOfWork, inbox_ids: list[int], now: datetime) -> BatchResult:
+def _one_at_a_time(uow: UnitOfWork, inbox_ids: list[int], clock: Clock) -> BatchResult:
     processed = failed = 0
     for inbox_id in inbox_ids:
         error: Exception | None = None
@@ -86,7 +90,7 @@ def _one_at_a_time(uow: UnitOfWork, inbox_ids: list[int], now: datetime) -> Batc
             if event is None:  # applied meanwhile by another processor
                 continue
             try:
-                apply_events(uow, [event], now)
+                apply_events(uow, [event], clock)
                 uow.commit()
                 processed += 1
             except Exception as caught:
@@ -96,7 +100,7 @@ def _one_at_a_time(uow: UnitOfWork, inbox_ids: list[int], now: datetime) -> Batc
         if error is not None:
             log.error("processor.event_failed", exc_info=error, extra={"reason": _describe(error)})
             with uow:
-                uow.inbox.mark_failed(inbox_id, _describe(error), now)
+                uow.inbox.mark_failed(inbox_id, _describe(error), clock())
                 uow.commit()
             failed += 1
     return BatchResult(len(inbox_ids), processed, failed)

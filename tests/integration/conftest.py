@@ -83,7 +83,7 @@ def process_inbox(app: Flask) -> BatchResult:
     """Run the inbox processor (what ``sla-plugin worker`` does) until the inbox is empty."""
     runtime = runtime_of(app)
     total = BatchResult()
-    while (result := process_inbox_batch(runtime.uow(), runtime.now())).claimed:
+    while (result := process_inbox_batch(runtime.uow(), runtime.now)).claimed:
         total = BatchResult(total.claimed + result.claimed, total.processed + result.processed,
                             total.failed + result.failed)
     return total

@@ -59,7 +59,7 @@ def test_a_reinstall_refreshes_the_credentials_and_keeps_settings_and_history() 
     assert first is not None
     replace_settings(uow, first, example_settings(), SettingsChange("ada", NOW))
     deliver(uow, first, created("T-1", "2026-03-02T09:00:00Z"), received_at=NOW)
-    process_inbox_batch(uow, NOW)
+    process_inbox_batch(uow, lambda: NOW)
 
     assert lifecycle.install(uow, BOX, installation(webhook_secret="whsec_second", timezone="Asia/Tokyo"),
                              NOW + timedelta(days=1)) is False
@@ -99,7 +99,7 @@ def test_uninstall_deletes_every_row_of_the_tenant_and_nothing_else() -> None:
         assert tenant is not None
         replace_settings(uow, tenant, example_settings(), SettingsChange("ada", NOW))
         deliver(uow, tenant, created("T-1", "2026-03-02T09:00:00Z"), received_at=NOW)
-        process_inbox_batch(uow, NOW)
+        process_inbox_batch(uow, lambda: NOW)
         deliver(uow, tenant, message("T-1", "2026-03-02T09:10:00Z"), received_at=NOW)  # still waiting
     acme, globex = tenant_of(uow, "acme"), tenant_of(uow, "globex")
     assert acme is not None and globex is not None

@@ -25,7 +25,7 @@ def test_the_backlog_is_counted_by_tenant_and_the_lag_from_the_oldest_pending_ev
     acme, globex, quiet = install_tenant(uow, "acme"), install_tenant(uow, "globex"), install_tenant(uow, "quiet")
     replace_settings(uow, acme, example_settings(), SettingsChange("ada", NOW))
     deliver(uow, acme, created("T-1", "2026-03-02T09:00:00Z"), received_at=NOW)
-    process_inbox_batch(uow, NOW)  # one set-priority command for the outbox
+    process_inbox_batch(uow, lambda: NOW)  # one set-priority command for the outbox
     deliver(uow, globex, created("T-1", "2026-03-02T09:00:00Z"), received_at=NOW + timedelta(seconds=5))
     deliver(uow, acme, created("T-2", "2026-03-02T09:00:00Z"), received_at=NOW + timedelta(seconds=9))
     later = NOW + timedelta(seconds=20)

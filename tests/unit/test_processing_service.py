@@ -53,7 +53,7 @@ def save_settings(uow: FakeUnitOfWork, tenant: TenantRecord, document: dict[str,
 def process_all(uow: UnitOfWork, limit: int = 200) -> BatchResult:
     """Batches until the inbox is empty; their results added up."""
     results = []
-    while (result := process_inbox_batch(uow, NOW, limit)).claimed:
+    while (result := process_inbox_batch(uow, lambda: NOW, limit)).claimed:
         results.append(result)
     return BatchResult(sum(result.claimed for result in results), sum(result.processed for result in results),
                        sum(result.failed for result in results))
@@ -89,7 +89,7 @@ def test_a_batch_applies_its_events_marks_them_processed_and_commits_once(
             created("T-2", CREATED_AT), received_at=RECEIVED)
     commits = uow.committed
 
-    assert process_inbox_batch(uow, NOW) == BatchResult(claimed=3, processed=3, failed=0)
+    assert process_inbox_batch(uow, lambda: NOW) == BatchResult(claimed=3, processed=3, failed=0)
 
     assert uow.committed == commits + 1
     assert inbox_of(uow, tenant) == InboxCounts(0, 0, None)
@@ -103,14 +103,14 @@ def test_a_batch_applies_its_events_marks_them_processed_and_commits_once(
 
 def test_an_empty_inbox_claims_nothing_and_commits_nothing(uow: FakeUnitOfWork, tenant: TenantRecord) -> None:
     commits = uow.committed
-    assert process_inbox_batch(uow, NOW) == BatchResult(0, 0, 0)
+    assert process_inbox_batch(uow, lambda: NOW) == BatchResult(0, 0, 0)
     assert uow.committed == commits
 
 
 def test_a_batch_takes_the_oldest_events_up_to_its_limit(uow: FakeUnitOfWork, tenant: TenantRecord) -> None:
     deliver(uow, tenant, *(created(f"T-{number}", CREATED_AT) for number in range(5)), received_at=RECEIVED)
 
-    assert process_inbox_batch(uow, NOW, limit=2) == BatchResult(2, 2, 0)
+    assert process_inbox_batch(uow, lambda: NOW, limit=2) == BatchResult(2, 2, 0)
 
     assert [ticket is not None for ticket in tickets_of(uow, tenant, "T-0", "T-1", "T-2")] == [True, True, False]
     assert inbox_of(uow, tenant).pending == 3
@@ -201,7 +201,7 @@ def test_events_of_each_tenant_stay_with_their_tenant(uow: FakeUnitOfWork, tenan
     deliver(uow, tenant, created("T-1", CREATED_AT), received_at=RECEIVED)
     deliver(uow, globex, created("T-1", CREATED_AT), received_at=RECEIVED)  # the same event id
 
-    assert process_inbox_batch(uow, NOW) == BatchResult(2, 2, 0)
+    assert process_inbox_batch(uow, lambda: NOW) == BatchResult(2, 2, 0)
 
     assert len(targets_of(uow, tenant, ["T-1"])["T-1"]) == 1
     assert targets_of(uow, globex, ["T-1"]) == {"T-1": []}
@@ -274,7 +274,7 @@ def test_an_event_that_cannot_be_applied_is_marked_failed_and_the_others_go_thro
             received_at=RECEIVED)
     fail_for(monkeypatch, "T-2", KeyError("a bug"))
 
-    assert process_inbox_batch(uow, NOW) == BatchResult(claimed=3, processed=2, failed=1)
+    assert process_inbox_batch(uow, lambda: NOW) == BatchResult(claimed=3, processed=2, failed=1)
 
     with uow:
         [failed] = uow.inbox.failed(tenant.id)
@@ -283,7 +283,7 @@ def test_an_event_that_cannot_be_applied_is_marked_failed_and_the_others_go_thro
         assert uow.tickets.histories(tenant.id, ["T-2"]) == {"T-2": []}  # none of its effects were kept
     assert [bool(targets) for targets in targets_of(uow, tenant, ["T-1", "T-2", "T-3"]).values()] == [
         True, False, True]
-    assert process_inbox_batch(uow, NOW) == BatchResult(0, 0, 0)  # never claimed again
+    assert process_inbox_batch(uow, lambda: NOW) == BatchResult(0, 0, 0)  # never claimed again
 
 
 def test_a_transient_database_error_is_raised_and_the_event_stays_pending(
@@ -293,7 +293,7 @@ def test_a_transient_database_error_is_raised_and_the_event_stays_pending(
     fail_for(monkeypatch, "T-2", sa.exc.OperationalError("SELECT 1", None, Exception("database is locked")))
 
     with pytest.raises(sa.exc.OperationalError):
-        process_inbox_batch(uow, NOW)
+        process_inbox_batch(uow, lambda: NOW)
 
     with uow:
         assert uow.inbox.failed(tenant.id) == []
@@ -310,7 +310,7 @@ def test_an_event_of_a_tenant_that_is_gone_is_marked_failed(
     monkeypatch.setattr(FakeTenants, "by_id",  # acme was uninstalled while its event waited
                         lambda tenants, tenant_id: None if tenant_id == tenant.id else by_id(tenants, tenant_id))
 
-    assert process_inbox_batch(uow, NOW) == BatchResult(2, 1, 1)
+    assert process_inbox_batch(uow, lambda: NOW) == BatchResult(2, 1, 1)
 
     with uow:
         [failed] = uow.inbox.failed(tenant.id)
@@ -320,7 +320,7 @@ def test_an_event_of_a_tenant_that_is_gone_is_marked_failed(
 
 def test_processing_uses_the_time_it_is_given(uow: FakeUnitOfWork, tenant: TenantRecord) -> None:
     deliver(uow, tenant, created("T-1", CREATED_AT), received_at=RECEIVED)
-    process_inbox_batch(uow, datetime(2026, 3, 2, 9, 10, tzinfo=UTC))
+    process_inbox_batch(uow, lambda: datetime(2026, 3, 2, 9, 10, tzinfo=UTC))
 
     [target] = targets_of(uow, tenant, ["T-1"])["T-1"]
     assert (target.status, target.due_at) == ("active", datetime(2026, 3, 2, 9, 30, tzinfo=UTC))

@@ -56,7 +56,7 @@ def globex(uow: FakeUnitOfWork) -> TenantRecord:
 
 def apply(uow: FakeUnitOfWork, tenant: TenantRecord, *bodies: dict[str, Any], now: datetime = NOW) -> None:
     deliver(uow, tenant, *bodies, received_at=now)
-    while process_inbox_batch(uow, now).claimed:
+    while process_inbox_batch(uow, lambda: now).claimed:
         pass
 
 

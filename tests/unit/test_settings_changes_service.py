@@ -70,7 +70,7 @@ def with_minutes(minutes: int) -> dict[str, Any]:
 def open_ticket(uow: FakeUnitOfWork, tenant: TenantRecord, ticket_id: str = "T-1", at: str = "2026-03-02T09:00:00Z",
                 **described: Any) -> None:
     deliver(uow, tenant, created(ticket_id, at, **described), received_at=NOW)
-    process_inbox_batch(uow, NOW)
+    process_inbox_batch(uow, lambda: NOW)
 
 
 def targets_of(uow: FakeUnitOfWork, tenant: TenantRecord, ticket_id: str = "T-1") -> list[TargetState]:
@@ -226,7 +226,7 @@ def test_a_ticket_opened_before_any_settings_stays_without_sla_when_settings_are
     replace_settings(uow, tenant, example_settings(), SettingsChange("ada", NOW, "new_tickets"))
 
     deliver(uow, tenant, message("T-1", "2026-03-02T09:01:00Z", author="customer"), received_at=NOW)
-    process_inbox_batch(uow, NOW)
+    process_inbox_batch(uow, lambda: NOW)
 
     assert targets_of(uow, tenant) == []
     assert ticket_of(uow, tenant) == TicketRecord("T-1", "low", None, 0, False, open=True)
