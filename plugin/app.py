@@ -20,7 +20,7 @@ from plugin.webhooks.routes import blueprint as webhooks_blueprint
 def create_app(config: Config | None = None, clock: Callable[[], datetime] = wall_clock) -> Flask:
     """Build the web app; ``config`` defaults to the environment, ``clock`` to the wall clock."""
     config = config or Config.from_env()
-    configure_logging()
+    configure_logging(config.log_level)
     app = Flask("plugin")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions["sla_runtime"] = Runtime.build(config, clock)

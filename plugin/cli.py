@@ -5,16 +5,27 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
+from typing import TypeVar
 
-from plugin.config import DEFAULT_DATABASE_URL, Config, ConfigError
+from plugin.config import (
+    DEFAULT_DATABASE_URL,
+    Config,
+    ConfigError,
+    bind_setting,
+    database_url_setting,
+    setting,
+    whole_number,
+)
 from plugin.report_formats import write_simulation
 from plugin.simulate import InputFileError, read_settings_file, replay_events_file
 
 USAGE_ERROR = 2
+DEFAULT_BIND = "127.0.0.1:8000"
+T = TypeVar("T")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,10 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     sim.set_defaults(run=_simulate)
 
     serve = commands.add_parser("serve", help="run the web app under gunicorn (upgrades the schema first)")
-    serve.add_argument("--bind", default=os.environ.get("SLA_BIND", "127.0.0.1:8000"), help="host:port")
-    serve.add_argument("--workers", type=int, default=int(os.environ.get("SLA_WORKERS", "2")))
-    serve.add_argument("--threads", type=int, default=int(os.environ.get("SLA_THREADS", "1")),
-                       help="threads per worker (more than 1: gunicorn's threaded workers)")
+    serve.add_argument("--bind", type=_flag(bind_setting), help="host:port (default: SLA_BIND, else 127.0.0.1:8000)")
+    serve.add_argument("--workers", type=_flag(whole_number(1)), help="web workers (default: SLA_WORKERS, else 2)")
+    serve.add_argument("--threads", type=_flag(whole_number(1)),
+                       help="threads per worker, more than 1: gunicorn's threaded workers "
+                            "(default: SLA_THREADS, else 1)")
     serve.add_argument("--no-upgrade", action="store_true", help="do not apply pending migrations first")
     serve.set_defaults(run=_serve)
 
@@ -59,10 +71,15 @@ def _parser() -> argparse.ArgumentParser:
     worker.set_defaults(run=_worker)
 
     run = commands.add_parser("run", help="serve and worker together, for one machine (stop with SIGTERM)")
-    run.add_argument("--bind", default=os.environ.get("SLA_BIND", "127.0.0.1:8000"), help="host:port")
-    run.add_argument("--workers", type=int, default=int(os.environ.get("SLA_WORKERS", "2")),
-                     help="web workers (gunicorn)")
+    run.add_argument("--bind", type=_flag(bind_setting), help="host:port (default: SLA_BIND, else 127.0.0.1:8000)")
+    run.add_argument("--workers", type=_flag(whole_number(1)), help="web workers (default: SLA_WORKERS, else 2)")
     run.set_defaults(run=_run_both)
+
+    keys = commands.add_parser("keys", help="print a new app secret and encryption key, as shell exports",
+                               description="Print a new SLA_APP_SECRET (a Standard Webhooks secret, for the "
+                                           "marketplace app) and SLA_ENCRYPTION_KEY (a Fernet key, for secrets at "
+                                           "rest), e.g. eval \"$(sla-plugin keys)\".")
+    keys.set_defaults(run=_keys)
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -73,17 +90,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _config() -> Config:
-    try:
-        return Config.from_env()
-    except ConfigError as error:
-        print(f"sla-plugin: {error}", file=sys.stderr)
-        raise SystemExit(USAGE_ERROR) from None
+    return _checked(Config.from_env)
 
 
 def _serve(args: argparse.Namespace) -> int:
     from plugin.serve import serve  # noqa: PLC0415  (gunicorn and Flask only for this command)
 
-    serve(_config(), args.bind, args.workers, args.threads, upgrade_schema=not args.no_upgrade)
+    config = _config()
+    bind, workers = _checked(lambda: (args.bind or setting(os.environ, "SLA_BIND", bind_setting, DEFAULT_BIND),
+                                      args.workers or setting(os.environ, "SLA_WORKERS", whole_number(1), "2")))
+    threads = _checked(lambda: args.threads or setting(os.environ, "SLA_THREADS", whole_number(1), "1"))
+    serve(config, bind, workers, threads, upgrade_schema=not args.no_upgrade)
     return 0
 
 
@@ -104,7 +121,41 @@ def _run_both(args: argparse.Namespace) -> int:
     from plugin.supervisor import run_together  # noqa: PLC0415
 
     _config()  # a bad setting is reported once, here, not by both children
-    return run_together(args.bind, args.workers)
+    bind, workers = _checked(lambda: (args.bind or setting(os.environ, "SLA_BIND", bind_setting, DEFAULT_BIND),
+                                      args.workers or setting(os.environ, "SLA_WORKERS", whole_number(1), "2")))
+    return run_together(bind, workers)
+
+
+def _keys(_args: argparse.Namespace) -> int:
+    import base64  # noqa: PLC0415
+    import secrets  # noqa: PLC0415
+
+    from cryptography.fernet import Fernet  # noqa: PLC0415
+
+    print(f"export SLA_APP_SECRET=whsec_{base64.b64encode(secrets.token_bytes(32)).decode()}")
+    print(f"export SLA_ENCRYPTION_KEY={Fernet.generate_key().decode()}")
+    return 0
+
+
+def _checked(read: Callable[[], T]) -> T:
+    """A setting read from the environment: a bad one is a one-line message and exit code 2."""
+    try:
+        return read()
+    except ConfigError as error:
+        print(f"sla-plugin: {error}", file=sys.stderr)
+        raise SystemExit(USAGE_ERROR) from None
+
+
+def _flag(parse: Callable[[str], T]) -> Callable[[str], T]:
+    """An option's value checked like its environment variable (argparse answers a bad one)."""
+
+    def checked(text: str) -> T:
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return checked
 
 
 def _positive(text: str) -> int:
@@ -123,7 +174,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
     from plugin.store.migrate import upgrade  # noqa: PLC0415
 
-    url = os.environ.get("SLA_DATABASE_URL") or DEFAULT_DATABASE_URL
+    url = _checked(lambda: setting(os.environ, "SLA_DATABASE_URL", database_url_setting, DEFAULT_DATABASE_URL))
     try:
         upgrade(url, args.revision)
     except (SQLAlchemyError, CommandError) as error:

@@ -1,12 +1,21 @@
-"""Configuration from the environment (twelve-factor): nothing secret lives in a file."""
+"""Configuration from the environment (twelve-factor): nothing secret lives in a file.
+
+Every setting is read and checked here, before anything starts: a bad one is a ``ConfigError``
+whose message begins with the variable's name and says what it should be.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 DEFAULT_DATABASE_URL = "sqlite:///var/sla-plugin.sqlite3"
+MAKE_KEYS = "`sla-plugin keys` makes a new one"
+T = TypeVar("T")
 
 
 class ConfigError(ValueError):
@@ -24,38 +33,124 @@ class Config:
     # /readyz fails while the inbox's oldest pending event has waited longer than this.
     ready_max_lag_seconds: float = 120.0
     batch_size: int = 200  # events the inbox processor applies in one transaction
+    log_level: str = "INFO"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
         env = os.environ if env is None else env
         missing = [name for name in ("SLA_APP_SECRET", "SLA_ENCRYPTION_KEY") if not env.get(name)]
         if missing:
-            raise ConfigError(f"set {' and '.join(missing)} in the environment (see README: Configuration)")
-        if not env["SLA_APP_SECRET"].startswith("whsec_"):
-            raise ConfigError("SLA_APP_SECRET must be a Standard Webhooks secret starting with 'whsec_'")
-        try:
-            ttl = int(env.get("SLA_SESSION_TTL_SECONDS", "3600"))
-        except ValueError:
-            raise ConfigError("SLA_SESSION_TTL_SECONDS must be a whole number of seconds") from None
-        try:
-            max_lag = float(env.get("SLA_READY_MAX_LAG_SECONDS", "120"))
-        except ValueError:
-            raise ConfigError("SLA_READY_MAX_LAG_SECONDS must be a number of seconds") from None
-        database_url = env.get("SLA_DATABASE_URL") or DEFAULT_DATABASE_URL
+            raise ConfigError(f"{' and '.join(missing)}: not set; {MAKE_KEYS} (see README: Running the plugin)")
+        database_url = setting(env, "SLA_DATABASE_URL", database_url_setting, DEFAULT_DATABASE_URL)
         # SQLite's one writer holds webhooks back while a batch is applied: smaller batches there.
         default_batch = "200" if database_url.startswith("sqlite") else "500"
-        try:
-            batch_size = int(env.get("SLA_BATCH_SIZE") or default_batch)
-        except ValueError:
-            raise ConfigError("SLA_BATCH_SIZE must be a whole number of events") from None
-        if batch_size < 1:
-            raise ConfigError("SLA_BATCH_SIZE must be at least 1")
         return cls(
             database_url=database_url,
-            app_id=env.get("SLA_APP_ID") or "sla-plugin",
-            app_secret=env["SLA_APP_SECRET"],
-            encryption_key=env["SLA_ENCRYPTION_KEY"],
-            session_ttl_seconds=ttl,
-            ready_max_lag_seconds=max_lag,
-            batch_size=batch_size,
+            app_id=setting(env, "SLA_APP_ID", _non_empty, "sla-plugin"),
+            app_secret=setting(env, "SLA_APP_SECRET", webhook_secret_setting, ""),
+            encryption_key=setting(env, "SLA_ENCRYPTION_KEY", _fernet_key, ""),
+            session_ttl_seconds=setting(env, "SLA_SESSION_TTL_SECONDS", whole_number(minimum=60), "3600"),
+            ready_max_lag_seconds=setting(env, "SLA_READY_MAX_LAG_SECONDS", _seconds, "120"),
+            batch_size=setting(env, "SLA_BATCH_SIZE", whole_number(minimum=1), default_batch),
+            log_level=setting(env, "SLA_LOG_LEVEL", log_level_setting, "INFO"),
         )
+
+
+def setting(env: Mapping[str, str], name: str, parse: Callable[[str], T], default: str) -> T:
+    """``parse`` of the variable's value (or ``default`` when it is unset or empty)."""
+    text = env.get(name) or default
+    try:
+        return parse(text.strip())
+    except ValueError as error:
+        raise ConfigError(f"{name}: {error}") from None
+
+
+def database_url_setting(text: str) -> str:
+    import sqlalchemy as sa  # noqa: PLC0415  (only commands that use a database pay for the import)
+
+    try:
+        backend = sa.make_url(text).get_backend_name()
+    except sa.exc.ArgumentError:
+        raise ValueError(f"{_redacted(text)!r} is not a database URL, e.g. postgresql://user@host/db or "
+                         "sqlite:///var/sla-plugin.sqlite3") from None
+    if backend not in ("sqlite", "postgresql"):
+        raise ValueError(f"the plugin stores its data in SQLite or PostgreSQL, not {backend!r}")
+    return text
+
+
+def webhook_secret_setting(text: str) -> str:
+    """A Standard Webhooks secret: ``whsec_`` and at least 16 bytes in base64."""
+    if not text.startswith("whsec_"):
+        raise ValueError(f"must be a Standard Webhooks secret starting with 'whsec_'; {MAKE_KEYS}")
+    try:
+        length = len(base64.b64decode(text.removeprefix("whsec_"), validate=True))
+    except (binascii.Error, ValueError):
+        raise ValueError(f"the part after 'whsec_' must be base64; {MAKE_KEYS}") from None
+    if length < 16:
+        raise ValueError(f"the secret must hold at least 16 bytes, not {length}; {MAKE_KEYS}")
+    return text
+
+
+def log_level_setting(text: str) -> str:
+    level = text.upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ValueError(f"{text!r} is not a log level: DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    return level
+
+
+def whole_number(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise ValueError(f"must be at least {minimum}, not {value}")
+        return value
+
+    return parse
+
+
+def bind_setting(text: str) -> str:
+    """host:port, as gunicorn takes it."""
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{text!r} is not host:port, e.g. 127.0.0.1:8000")
+    return text
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise ValueError("must be a positive number of seconds")
+    return value
+
+
+def _non_empty(text: str) -> str:
+    if not text:
+        raise ValueError("must not be empty")
+    return text
+
+
+def _fernet_key(text: str) -> str:
+    from cryptography.fernet import Fernet  # noqa: PLC0415
+
+    try:
+        Fernet(text.encode())
+    except (ValueError, binascii.Error):
+        raise ValueError(f"not a Fernet key (32 url-safe base64-encoded bytes); {MAKE_KEYS}") from None
+    return text
+
+
+def _redacted(url: str) -> str:
+    """A URL without its password, for messages."""
+    scheme, separator, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not separator or not at:
+        return url
+    user = credentials.partition(":")[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
+

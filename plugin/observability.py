@@ -102,11 +102,11 @@ class _StderrHandler(logging.StreamHandler):
         pass
 
 
-def configure_logging() -> None:
+def configure_logging(level: str = "INFO") -> None:
     handler = _StderrHandler()
     handler.setFormatter(JsonLogFormatter())
     root = logging.getLogger("sla")
     if not root.handlers:
         root.addHandler(handler)
-        root.setLevel(os.environ.get("SLA_LOG_LEVEL", "INFO"))
+        root.setLevel(level)
         root.propagate = False

@@ -69,7 +69,7 @@ class InboxWorker:
 
 
 def run_worker(config: Config, options: WorkerOptions, clock: Callable[[], datetime] = wall_clock) -> None:
-    configure_logging()
+    configure_logging(config.log_level)
     runtime = Runtime.build(config, clock)
     worker = InboxWorker(runtime, options)
 
