@@ -10,8 +10,9 @@ walking time in steps and applying the rules of the contract as written:
    channel, priority) after each instant, and the start and stop of every response target. A
    ticket created solved or closed counts as solved at its creation; the resolution's stop is the
    last time the ticket became solved or closed from another status (solved -> closed is no new
-   stop); a customer message while the ticket is solved or closed starts no next-response cycle
-   (the implementation's choice, the contract is silent).
+   stop); a public customer message while the ticket is solved or closed starts a next-response
+   cycle at its own instant if the ticket is reopened afterwards with no public agent reply in
+   between, and none if it stays solved.
 3. A target under one policy is decided by stepping from its start: at each instant, first the
    events of that instant are in force (a stop there is a stop, a pause there is a pause), then
    the clock is read — running with its whole budget spent means breached, there and then.
@@ -202,6 +203,7 @@ def _read_facts(events: Iterable[TicketEvent], document: dict[str, Any], now: da
     if status in DONE:  # created solved: solved at creation, before any reply
         facts.first_response = created
     open_cycle: int | None = None
+    message_while_solved: int | None = None  # the first unanswered customer message since the solve
     for number, event in enumerate(ordered):
         at = max(_seconds(_instant(event)), created)
         facts.instants.add(at)
@@ -214,6 +216,7 @@ def _read_facts(events: Iterable[TicketEvent], document: dict[str, Any], now: da
                     facts.routing_changes.append((at, number, name, new))
                 elif name == "status" and new is not None and new != status:
                     solve = new in DONE and status not in DONE
+                    reopen = status in DONE and new not in DONE
                     status = new
                     facts.status_changes.append((at, new))
                     if solve:  # a solve answers whoever is waiting
@@ -222,10 +225,15 @@ def _read_facts(events: Iterable[TicketEvent], document: dict[str, Any], now: da
                         if open_cycle is not None:
                             facts.cycles.append((open_cycle, at))
                             open_cycle = None
+                    if reopen:  # the customer who wrote while it was solved has waited since
+                        if message_while_solved is not None and open_cycle is None:
+                            open_cycle = message_while_solved
+                        message_while_solved = None
         message = event.message
         if event.type != "message.created" or message is None or not message.public:
             continue
         if message.author_type == "agent":
+            message_while_solved = None
             if facts.first_response is None:
                 facts.first_response = at
             elif open_cycle is not None:
@@ -233,6 +241,8 @@ def _read_facts(events: Iterable[TicketEvent], document: dict[str, Any], now: da
                 open_cycle = None
         elif facts.first_response is not None and open_cycle is None and status not in DONE:
             open_cycle = at
+        elif status in DONE and message_while_solved is None:
+            message_while_solved = at
     if open_cycle is not None:
         facts.cycles.append((open_cycle, None))
     return facts

@@ -76,6 +76,10 @@ def read_history(
 def _replay(history: TicketHistory, ordered: list[TicketEvent], created_at: datetime) -> None:
     status = history.statuses[0][1]
     cycle_start: datetime | None = None
+    # A customer message while the ticket is solved or closed: it starts a next-response cycle at
+    # its own instant if the ticket is reopened afterwards (hosts reopen on a customer's message,
+    # the two events in either order), none if the ticket stays solved or an agent answers first.
+    waiting_while_solved: datetime | None = None
     for event in ordered:
         at = max(event.at, created_at)  # a host clock a little behind must not start clocks early
         if event.type == "ticket.deleted":
@@ -87,6 +91,7 @@ def _replay(history: TicketHistory, ordered: list[TicketEvent], created_at: date
             history.routing_changes.append(Change(at, routing))
         for name, new in changed:
             if name == "status" and new is not None and new != status:
+                reopened = status in DONE_STATUSES and new not in DONE_STATUSES
                 status = new
                 history.statuses.append((at, status))
                 if status in DONE_STATUSES:  # a solve answers whoever was waiting
@@ -94,17 +99,25 @@ def _replay(history: TicketHistory, ordered: list[TicketEvent], created_at: date
                     if cycle_start is not None:
                         history.next_response_cycles.append((cycle_start, at))
                         cycle_start = None
+                elif reopened and waiting_while_solved is not None:
+                    cycle_start = cycle_start or waiting_while_solved
+                if status not in DONE_STATUSES:
+                    waiting_while_solved = None
         message = event.message
         if message is None or not message.public:
             continue
         if message.author_type == "agent":
+            waiting_while_solved = None
             if history.first_response_at is None:
                 history.first_response_at = at
             elif cycle_start is not None:
                 history.next_response_cycles.append((cycle_start, at))
                 cycle_start = None
-        elif history.first_response_at is not None and cycle_start is None and status not in DONE_STATUSES:
-            cycle_start = at
+        elif history.first_response_at is not None and cycle_start is None:
+            if status not in DONE_STATUSES:
+                cycle_start = at
+            elif waiting_while_solved is None:
+                waiting_while_solved = at
     if cycle_start is not None:
         history.next_response_cycles.append((cycle_start, None))
 

@@ -496,11 +496,49 @@ def test_solve_meets_an_open_next_response_cycle() -> None:
     assert (state.status, state.stopped_at) == ("met", at(30))
 
 
-def test_customer_message_while_solved_starts_no_cycle() -> None:
-    # Implementation choice: a message on a solved ticket waits for the reopen, it starts no cycle.
+def test_customer_message_on_a_ticket_that_stays_solved_starts_no_cycle() -> None:
+    # A "thanks!" on a solved ticket is no SLA.
     ticket = Ticket().reply(at(10)).solve(at(20)).customer(at(30))
 
     assert ("next_response", 1) not in targets(ticket, NEXT_RESPONSE_30M, at(120))
+
+
+def test_customer_message_on_a_solved_ticket_starts_a_cycle_at_the_message_when_it_is_reopened_later() -> None:
+    # The host reopens the ticket a minute after the customer wrote: the customer waits since writing.
+    ticket = Ticket().reply(at(10)).solve(at(20)).customer(at(30)).reopen(at(31))
+
+    state = target(ticket, NEXT_RESPONSE_30M, at(40), "next_response", 1)
+
+    assert (state.status, state.started_at, state.due_at) == ("active", at(30), at(60))
+
+
+def test_a_reopened_tickets_cycle_from_a_message_while_solved_breaches_from_the_message() -> None:
+    ticket = Ticket().reply(at(10)).solve(at(20)).customer(at(30)).reopen(at(55))
+
+    state = target(ticket, NEXT_RESPONSE_30M, at(120), "next_response", 1)
+
+    assert (state.status, state.started_at, state.breached_at) == ("breached", at(30), at(60))
+
+
+def test_only_the_first_customer_message_while_solved_counts() -> None:
+    ticket = Ticket().reply(at(10)).solve(at(20)).customer(at(30)).customer(at(35)).reopen(at(36))
+
+    found = targets(ticket, NEXT_RESPONSE_30M, at(40))
+
+    assert found[("next_response", 1)].started_at == at(30) and ("next_response", 2) not in found
+
+
+def test_an_agent_reply_while_solved_answers_the_customer_before_a_reopen() -> None:
+    ticket = Ticket().reply(at(10)).solve(at(20)).customer(at(30)).reply(at(32)).reopen(at(40))
+
+    assert ("next_response", 1) not in targets(ticket, NEXT_RESPONSE_30M, at(120))
+
+
+def test_a_solve_again_before_the_reopen_keeps_the_first_waiting_message() -> None:
+    # solved -> closed is no reopen: the message still waits for one.
+    ticket = Ticket().reply(at(10)).solve(at(20)).customer(at(30)).status("closed", at(33)).reopen(at(34))
+
+    assert targets(ticket, NEXT_RESPONSE_30M, at(40))[("next_response", 1)].started_at == at(30)
 
 
 def test_customer_message_arriving_with_a_reopen_starts_a_cycle() -> None:

@@ -14,7 +14,7 @@ minute, which is exact); one property uses second precision over a few hours.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -238,6 +238,48 @@ def scenarios(
     return Scenario(document, events, draw(now_strategy))
 
 
+@st.composite
+def reopen_scenarios(draw: st.DrawFn) -> Scenario:
+    """A ticket's story that ends solved, then a public customer message and a reopen in either order
+    (at one instant, a minute or an hour apart), or the message on a ticket that stays solved; an
+    agent may reply in between, and the story may go on."""
+    base = draw(scenarios())
+    events = [event for event in base.events if event.type != "ticket.deleted"]
+    snapshot = events[-1].ticket
+    assert snapshot is not None
+    when = max(event.at for event in events) + timedelta(minutes=draw(st.sampled_from((0, 1, 30))))
+    story: list[TicketEvent] = []
+
+    def status(new: str) -> None:
+        nonlocal snapshot
+        assert snapshot is not None
+        changes = {"status": (snapshot.status, new)}
+        snapshot = replace(snapshot, status=new)
+        story.append(TicketEvent(f"r{len(story):02d}", "ticket.updated", when, "t-1", snapshot, changes))
+
+    def message(author: str) -> None:
+        text = Message(f"rm{len(story):02d}", author, True, when)  # type: ignore[arg-type]
+        story.append(TicketEvent(f"r{len(story):02d}", "message.created", when, "t-1", snapshot, message=text))
+
+    if snapshot.status not in ("solved", "closed"):
+        status("solved")
+    gap = timedelta(minutes=draw(st.sampled_from((0, 1, 1, 2, 60))))
+    order = draw(st.sampled_from(("message first", "reopen first", "stays solved")))
+    steps = {"message first": ("customer", "reopen"), "reopen first": ("reopen", "customer"),
+             "stays solved": ("customer",)}[order]
+    for number, step in enumerate(steps):
+        when += gap if number else timedelta(minutes=1)
+        if draw(st.integers(0, 5)) == 0:
+            message("agent")
+        status("open") if step == "reopen" else message("customer")
+    for _ in range(draw(st.integers(0, 2))):
+        when += timedelta(minutes=draw(st.sampled_from((1, 10, 45))))
+        kind = draw(st.sampled_from(("agent", "customer", "solve")))
+        status("solved") if kind == "solve" else message(kind)
+    now = when + timedelta(minutes=draw(st.sampled_from((0, 5, 60, 600))))
+    return Scenario(base.document, events + story, now)
+
+
 # -- comparison ------------------------------------------------------------------------------------------------------
 
 
@@ -364,6 +406,13 @@ def test_engine_agrees_with_the_reference(scenario: Scenario) -> None:
     )
 )
 def test_engine_agrees_with_the_reference_to_the_second(scenario: Scenario) -> None:
+    check_against_reference(scenario)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(reopen_scenarios())
+def test_engine_agrees_with_the_reference_when_a_solved_ticket_is_written_to(scenario: Scenario) -> None:
+    """A customer message on a solved ticket and its reopen, in either order, or no reopen at all."""
     check_against_reference(scenario)
 
 
