@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .calendar import BusinessCalendar, Clock, TwentyFourSeven
-from .rules import ANY, PrioritizationRule
+from .rules import ANY, PrioritizationRule, same_name
 
 Metric = Literal["first_response", "next_response", "resolution"]
 METRICS: tuple[Metric, ...] = ("first_response", "next_response", "resolution")
@@ -79,7 +79,7 @@ def match_policy(
         for policy in policies
         if policy.enabled
         and policy.priority == priority
-        and policy.product in (ANY, product)
-        and policy.channel in (ANY, channel)
+        and same_name(policy.product, product)
+        and same_name(policy.channel, channel)
     ]
     return max(candidates, key=_specificity, default=None)

@@ -52,7 +52,7 @@ class PrioritizationRule:
     priority: str
 
     def applies_to(self, product: str | None, channel: str | None) -> bool:
-        return self.product in (ANY, product) and self.channel in (ANY, channel)
+        return same_name(self.product, product) and same_name(self.channel, channel)
 
     def matches(self, ticket: TicketSnapshot) -> bool:
         """A rule without conditions matches every ticket in its scope."""
@@ -62,6 +62,18 @@ class PrioritizationRule:
             return True
         combine = all if self.match == "all" else any
         return combine(condition.matches(ticket) for condition in self.conditions)
+
+
+def same_name(configured: str, sent: str | None) -> bool:
+    """Whether a product or channel of the settings (``*``: any) names the one a host sent: hosts and
+    admins spell them differently ("Orange", "orange", " EMAIL "), so case and surrounding spaces
+    do not count."""
+    return configured == ANY or (sent is not None and name_key(configured) == name_key(sent))
+
+
+def name_key(name: str) -> str:
+    """A product's or channel's name as it is compared."""
+    return name.strip().casefold()
 
 
 def first_matching_rule(ticket: TicketSnapshot, rules: Iterable[PrioritizationRule]) -> PrioritizationRule | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from plugin.domain.events import EVENT_TYPES, Message, TicketEvent, TicketSnapshot
+from plugin.domain.events import EVENT_TYPES, PRIORITIES, STATUSES, Message, TicketEvent, TicketSnapshot
 
 _AUTHORS: dict[str, Literal["customer", "agent"]] = {"customer": "customer", "agent": "agent"}
 
@@ -61,8 +61,8 @@ def _ticket(data: dict[str, Any], where: str) -> TicketSnapshot:
         channel=_optional_string(data, "channel", prefix),
         subject=_optional_string(data, "subject", prefix) or "",
         body=_optional_string(data, "body", prefix) or "",
-        status=_optional_string(data, "status", prefix),
-        priority=_optional_string(data, "priority", prefix),
+        status=_enumerated(data.get("status"), STATUSES, f"{prefix}status"),
+        priority=_enumerated(data.get("priority"), PRIORITIES, f"{prefix}priority"),
         requester_name=_optional_string(requester, "name", f"{prefix}requester.") or "",
         requester_email=_optional_string(requester, "email", f"{prefix}requester.") or "",
         tags=tuple(tags),
@@ -88,7 +88,21 @@ def _changes(value: Any) -> dict[str, tuple[Any, Any]]:
     for name, pair in changes.items():
         if not (isinstance(pair, list) and len(pair) == 2):
             raise PayloadError(f"data.changes.{name}: must be a list [old, new]")
-    return {name: (pair[0], pair[1]) for name, pair in changes.items()}
+    enumerations = {"status": STATUSES, "priority": PRIORITIES}
+    return {name: (_enumerated(pair[0], enumerations[name], f"data.changes.{name}[0]"),
+                   _enumerated(pair[1], enumerations[name], f"data.changes.{name}[1]"))
+            if name in enumerations else (pair[0], pair[1])
+            for name, pair in changes.items()}
+
+
+def _enumerated(value: Any, allowed: tuple[str, ...], where: str) -> str | None:
+    """One of the protocol's values, matched ignoring case and surrounding spaces (None stays None)."""
+    if value is None:
+        return None
+    folded = value.strip().lower() if isinstance(value, str) else None
+    if folded not in allowed:
+        raise PayloadError(f"{where}: must be one of {', '.join(allowed)} (any case), not {value!r}")
+    return folded
 
 
 def _object(value: Any, where: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 
 from plugin.domain.calendar import BusinessCalendar
 from plugin.domain.policies import Settings, SlaPolicy, Target
-from plugin.domain.rules import ANY, Condition, PrioritizationRule
+from plugin.domain.rules import Condition, PrioritizationRule, name_key, same_name
 
 from .schemas import SettingsSchema
 
@@ -76,18 +76,18 @@ def _cross_reference_problems(data: dict[str, Any]) -> list[str]:
         where = f"sla_policies[{index}]"
         if policy["calendar"] is not None and policy["calendar"] not in calendar_ids:
             problems.append(f"{where}.calendar: no calendar has id {policy['calendar']!r}")
-        if not any(rule["product"] in (ANY, policy["product"]) and rule["channel"] in (ANY, policy["channel"])
+        if not any(same_name(rule["product"], policy["product"]) and same_name(rule["channel"], policy["channel"])
                    for rule in rules):
             problems.append(
                 f"{where}: an SLA for product {policy['product']!r} and channel {policy['channel']!r} "
                 "needs a prioritization rule for that product and channel first"
             )
-        key = (policy["product"], policy["channel"], policy["priority"])
+        key = (name_key(policy["product"]), name_key(policy["channel"]), policy["priority"])
         if policy["enabled"]:
             if key in enabled:
                 problems.append(
-                    f"{where}: policy {enabled[key]!r} already covers product {key[0]!r}, "
-                    f"channel {key[1]!r}, priority {key[2]!r}"
+                    f"{where}: policy {enabled[key]!r} already covers product {policy['product']!r}, "
+                    f"channel {policy['channel']!r}, priority {policy['priority']!r}"
                 )
             enabled.setdefault(key, policy["id"])
     return problems

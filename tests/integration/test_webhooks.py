@@ -277,3 +277,19 @@ def test_no_signed_body_makes_the_endpoint_fail(
 def test_non_json_number_constants_are_400(tenant: InstalledTenant, constant: str) -> None:
     text = json.dumps(CREATED).replace('"changes": null', "").rstrip("}") + f', "score": {constant}}}'
     rejected(tenant.send(text), 400, "malformed_body", f"{constant} is not a JSON value")
+
+
+def test_a_priority_in_capitals_is_the_protocols_and_gets_its_sla(tenant: InstalledTenant, app: Flask) -> None:
+    body = json.loads(json.dumps(CREATED))
+    body["data"]["ticket"] |= {"priority": "URGENT", "product": " orange ", "channel": "EMAIL"}
+    assert tenant.send(body).get_json() == {"status": "accepted"}
+    with stored(app) as session:
+        ticket = session.scalar(sa.select(Ticket))
+    assert ticket is not None and (ticket.priority, ticket.policy_id) == ("urgent", "orange-email-urgent")
+
+
+def test_a_priority_outside_the_protocol_is_400_naming_the_allowed_values(tenant: InstalledTenant) -> None:
+    body = json.loads(json.dumps(CREATED))
+    body["data"]["ticket"]["priority"] = "P1"
+    rejected(tenant.send(body), 400, "invalid_event",
+             "data.ticket.priority: must be one of urgent, high, normal, low (any case), not 'P1'")

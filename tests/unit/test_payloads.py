@@ -100,6 +100,11 @@ def broken(base: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
         (MESSAGE, "data.message.public", "yes", "data.message.public: must be true or false"),
         (MESSAGE, "data.message.created_at", None, "data.message.created_at: missing"),
         (MESSAGE, "data.message", None, "data.message: must be a JSON object"),
+        (CREATED, "data.ticket.priority", "P1",
+         "data.ticket.priority: must be one of urgent, high, normal, low (any case), not 'P1'"),
+        (CREATED, "data.ticket.status", "exploded",
+         "data.ticket.status: must be one of new, open, pending, on_hold, solved, closed (any case), not 'exploded'"),
+        (CREATED, "data.ticket.priority", 1, "data.ticket.priority: must be one of urgent, high, normal, low"),
     ],
 )
 def test_each_problem_names_its_field(base: dict[str, Any], path: str, value: Any, message: str) -> None:
@@ -117,4 +122,25 @@ def test_changes_must_be_old_new_pairs() -> None:
     body = copy.deepcopy(CREATED) | {"type": "ticket.updated"}
     body["data"]["changes"] = {"status": "pending"}
     with pytest.raises(PayloadError, match=r"^data.changes.status: must be a list \[old, new\]"):
+        parse_event(body)
+
+
+@pytest.mark.parametrize(("sent", "read"), [("URGENT", "urgent"), (" High ", "high"), ("normal", "normal")])
+def test_priorities_are_the_protocols_in_any_case(sent: str, read: str) -> None:
+    event = parse_event(broken(CREATED, "data.ticket.priority", sent))
+    assert event is not None and event.ticket is not None and event.ticket.priority == read
+
+
+def test_statuses_and_their_changes_are_the_protocols_in_any_case() -> None:
+    body = broken(CREATED, "data.ticket.status", "On_Hold") | {"type": "ticket.updated"}
+    body["data"]["changes"] = {"status": ["OPEN", "On_Hold"], "priority": [None, "Urgent"]}
+    event = parse_event(body)
+    assert event is not None and event.ticket is not None and event.ticket.status == "on_hold"
+    assert event.changes == {"status": ("open", "on_hold"), "priority": (None, "urgent")}
+
+
+def test_a_change_to_a_value_outside_the_protocol_names_the_change() -> None:
+    body = copy.deepcopy(CREATED) | {"type": "ticket.updated"}
+    body["data"]["changes"] = {"priority": ["low", "P1"]}
+    with pytest.raises(PayloadError, match=r"^data\.changes\.priority\[1\]: must be one of urgent, high"):
         parse_event(body)

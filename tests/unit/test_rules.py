@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from plugin.domain.events import TicketSnapshot
+from plugin.domain.policies import SlaPolicy, Target, match_policy
 from plugin.domain.rules import Condition, PrioritizationRule, PriorityDecision, decide_priority, first_matching_rule
 
 
@@ -99,3 +100,16 @@ def test_first_matching_rule_by_position_wins() -> None:
 def test_no_matching_rule_means_low() -> None:
     assert decide_priority(ticket(), [rule(Condition("subject", "contains", "refund"))]).priority == "low"
     assert decide_priority(ticket(), []) == PriorityDecision("low", None)
+
+
+@pytest.mark.parametrize(("product", "channel"), [("orange", "email"), ("ORANGE", " EMAIL "), (" Orange", "Email")])
+def test_products_and_channels_match_ignoring_case_and_surrounding_spaces(product: str, channel: str) -> None:
+    rule = PrioritizationRule("r", "r", "Orange", "email", 1, "all", (), "urgent")
+    ticket = TicketSnapshot(id="t", product=product, channel=channel)
+    assert rule.matches(ticket) and decide_priority(ticket, [rule]).priority == "urgent"
+
+
+def test_a_policy_for_a_product_matches_it_in_any_case() -> None:
+    policy = SlaPolicy("p", "p", "Orange", "Email", "urgent", (Target("first_response", 30, 80),))
+    assert match_policy(" orange ", "EMAIL", "urgent", [policy]) is policy
+    assert match_policy("lemon", "email", "urgent", [policy]) is None

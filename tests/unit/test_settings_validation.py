@@ -129,6 +129,17 @@ def test_each_mistake_is_named_by_its_path(path: str, value: Any, expected: str)
     assert any(problem.startswith(expected) for problem in problems), problems
 
 
+def test_product_and_channel_spelled_differently_are_the_same_for_rules_and_duplicates() -> None:
+    data = document()
+    data["prioritization_rules"][0] |= {"product": "ORANGE", "channel": " Email "}  # covers the policy's
+    twin = copy.deepcopy(data["sla_policies"][0]) | {"id": "twin", "product": "orange "}
+    data["sla_policies"].append(twin)
+    assert problems_of(data) == [
+        "sla_policies[1]: policy 'orange-email-urgent' already covers product 'orange ', channel 'email', "
+        "priority 'urgent'"
+    ]
+
+
 def test_duplicate_policies_for_one_product_channel_priority_are_rejected() -> None:
     data = document()
     twin = copy.deepcopy(data["sla_policies"][0]) | {"id": "twin"}
