@@ -43,9 +43,9 @@ def tenant_access(*, write: bool = False) -> Iterator[Access]:
     uow = runtime.uow()
     with uow:
         tenant = uow.tenants.by_account(identity.account_id)
-    if tenant is None:
-        raise ApiError(401, "invalid_session", "the account is no longer installed; open the settings page again",
-                       {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    if tenant is None or tenant.installation != identity.installation:
+        raise ApiError(401, "invalid_session", "the account is no longer installed as it was when this session "
+                       "began; open the settings page again", {"WWW-Authenticate": 'Bearer error="invalid_token"'})
     remember_host_origin(tenant)
     if write and not identity.is_admin:
         raise ApiError(403, "forbidden", "only admins may change the SLA settings; agents may read them")

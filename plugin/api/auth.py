@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from plugin.runtime import current_runtime
@@ -25,6 +26,7 @@ def create_session(body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str,
     config = runtime.config
     identity, tenant = open_session(runtime.uow(), body["token"], config.app_id, config.app_secret, runtime.now())
     remember_host_origin(tenant)
-    token = issue_session_token(identity, config.app_id, config.app_secret, runtime.now(), config.session_ttl_seconds)
+    session = replace(identity, installation=tenant.installation)
+    token = issue_session_token(session, config.app_id, config.app_secret, runtime.now(), config.session_ttl_seconds)
     answer = {"access_token": token, "token_type": "Bearer", "expires_in": config.session_ttl_seconds}
     return answer, 200, {"Cache-Control": "no-store"}

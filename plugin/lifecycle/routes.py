@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, jsonify, request
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
 from plugin.http_errors import invalid_request
 from plugin.json_bodies import read_json_body
@@ -30,8 +30,23 @@ def _http_url(value: str) -> None:
         raise ValidationError("must be an http(s) URL")
 
 
+# An account id is a path segment of its webhooks' URL: unreserved URL characters only (RFC 3986).
+ACCOUNT_ID = validate.And(
+    validate.Length(min=1, max=IDENTIFIER_LENGTH),
+    validate.Predicate("isprintable", error="must not contain NUL or other control characters"),
+    validate.Regexp(r"^[A-Za-z0-9._~-]+$", error="must be letters, digits, '.', '_', '~' or '-' (it is part of "
+                    "the webhooks' URL)"),
+    validate.NoneOf((".", ".."), error="must not be '.' or '..' (it is part of the webhooks' URL)"),
+)
+
+
 class InstallSchema(Schema):
-    account_id = fields.Str(required=True, validate=validate.Length(min=1, max=IDENTIFIER_LENGTH))
+    """An install; fields the marketplace adds that the plugin does not use are ignored (and logged)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    account_id = fields.Str(required=True, validate=ACCOUNT_ID)
     api_base_url = fields.Str(required=True, validate=_http_url)
     access_token = fields.Str(required=True, validate=validate.Length(min=1))
     webhook_secret = fields.Str(required=True)
@@ -49,6 +64,9 @@ class InstallSchema(Schema):
 
 
 class UninstallSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
     account_id = fields.Str(required=True, validate=validate.Length(min=1, max=IDENTIFIER_LENGTH))
 
 
@@ -79,7 +97,11 @@ def _verified_body(schema: Schema) -> dict[str, Any]:
     except SignatureError as error:
         log.warning("lifecycle.rejected.invalid_signature", extra={"reason": str(error)})
         raise
+    document = read_json_body(body)
+    ignored = sorted(set(document) - set(schema.fields)) if isinstance(document, dict) else []
+    if ignored:
+        log.info("lifecycle.fields_ignored", extra={"reason": ", ".join(name[:40] for name in ignored[:20])})
     try:
-        return schema.load(read_json_body(body))
+        return schema.load(document)
     except ValidationError as error:
         raise invalid_request(flatten_errors(error.messages, root="body")) from None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -31,6 +31,7 @@ class Identity:
     account_id: str
     user: str
     role: Role
+    installation: str | None = None  # a session's: the installation it was opened on
 
     @property
     def is_admin(self) -> bool:
@@ -61,6 +62,7 @@ def issue_session_token(identity: Identity, app_id: str, app_secret: str, now: d
         "sub": identity.user,
         "account_id": identity.account_id,
         "role": identity.role,
+        "installation": identity.installation,
         "iat": int(now.timestamp()),
         "exp": int(now.timestamp()) + ttl,
         "jti": uuid.uuid4().hex,
@@ -73,7 +75,8 @@ def verify_session_token(token: str, app_id: str, app_secret: str, now: datetime
                      ("aud", "sub", "account_id", "role", "exp"))
     if _instant(claims, "exp") <= now:
         raise TokenError("session expired")
-    return _identity(claims)
+    installation = claims.get("installation")
+    return replace(_identity(claims), installation=installation if isinstance(installation, str) else None)
 
 
 def _decode(token: str, key: bytes, audience: str, required: tuple[str, ...]) -> dict[str, Any]:

@@ -25,6 +25,12 @@ class TenantRecord:
     timezone: str
     host_origin: str
     status: str
+    installed_at: datetime  # a re-install keeps it; an install after an uninstall is a new one
+
+    @property
+    def installation(self) -> str:
+        """Names this installation of the account: sessions are tied to it."""
+        return f"{self.id}:{self.installed_at.timestamp():.6f}"
 
 
 @dataclass(frozen=True)

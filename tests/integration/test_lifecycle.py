@@ -64,7 +64,8 @@ def test_install_signed_with_another_secret_is_401(client: Any, config: Config, 
         ({"webhook_secret": "whsec_!!!not-base64!!!"}, "webhook_secret: must be a Standard Webhooks secret"),
         ({"api_base_url": "ftp://host"}, "api_base_url: must be an http(s) URL"),
         ({"account_id": None}, "account_id: Field may not be null"),
-        ({"extra": 1}, "extra: Unknown field"),
+        ({"account_id": "a/b"}, "account_id: must be letters, digits, '.', '_', '~' or '-'"),
+        ({"account_id": ".."}, "account_id: must not be '.' or '..'"),
     ],
 )
 def test_invalid_install_is_400_naming_the_field(client: Any, config: Config, change: dict[str, Any],
@@ -147,3 +148,32 @@ def created_event(event_id: str, ticket_id: str) -> dict[str, Any]:
     return {"id": event_id, "type": "ticket.created", "occurred_at": "2026-03-02T09:00:00Z",
             "data": {"ticket": {"id": ticket_id, "subject": "Printer on fire", "channel": "email",
                                 "status": "new", "created_at": "2026-03-02T09:00:00Z"}}}
+
+
+def test_install_fields_the_plugin_does_not_use_are_ignored_and_named_in_the_log(
+    client: Any, config: Config, app: Flask, capfd: pytest.CaptureFixture[str]
+) -> None:
+    body = json.dumps(json.loads(install_body("acme", new_webhook_secret())) | {"plan": "pro", "seats": 12})
+    response = post(client, config, "/lifecycle/install", body)
+    assert response.status_code == 200 and response.get_json()["status"] == "installed"
+    logged = [json.loads(line) for line in capfd.readouterr().err.splitlines() if "fields_ignored" in line]
+    assert [entry["reason"] for entry in logged] == ["plan, seats"]
+
+
+def test_a_session_opened_before_an_uninstall_does_not_open_the_reinstalled_account(
+    install: Callable[..., InstalledTenant], client: Any, config: Config
+) -> None:
+    headers = install("acme").auth()
+    post(client, config, "/lifecycle/uninstall", json.dumps({"account_id": "acme"}))
+    fresh = install("acme")
+    response = client.get("/api/v1/settings", headers=headers)
+    assert response.status_code == 401 and response.get_json()["error"] == "invalid_session"
+    assert client.get("/api/v1/settings", headers=fresh.auth()).status_code == 200
+
+
+def test_a_reinstall_without_an_uninstall_keeps_sessions(
+    install: Callable[..., InstalledTenant], client: Any
+) -> None:
+    headers = install("acme").auth()
+    install("acme")  # the marketplace refreshes the credentials
+    assert client.get("/api/v1/settings", headers=headers).status_code == 200

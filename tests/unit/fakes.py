@@ -75,7 +75,8 @@ class TenantRow:
     updated_at: datetime
 
     def record(self) -> TenantRecord:
-        return TenantRecord(self.id, self.account_id, self.timezone, self.host_origin, self.status)
+        return TenantRecord(self.id, self.account_id, self.timezone, self.host_origin, self.status,
+                            self.installed_at)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from ..limits import findable, identifier, text
 from ..records import InstallValues, TenantCredentials, TenantRecord
 from ..tables import EVENTS, INBOX, OUTBOX, TARGETS, TENANTS, TICKETS, VERSIONS
 
-_RECORD = (TENANTS.c.id, TENANTS.c.account_id, TENANTS.c.timezone, TENANTS.c.host_origin, TENANTS.c.status)
+_RECORD = (TENANTS.c.id, TENANTS.c.account_id, TENANTS.c.timezone, TENANTS.c.host_origin, TENANTS.c.status,
+           TENANTS.c.installed_at)
 # The webhook endpoint's two reads, built once: a duplicate webhook runs the second.
 _CREDENTIALS = sa.select(TENANTS.c.id, TENANTS.c.timezone, TENANTS.c.webhook_secret_encrypted).where(
     TENANTS.c.account_id == sa.bindparam("account_id"))
