@@ -19,6 +19,7 @@ from plugin.security.signatures import SignatureError
 from plugin.security.tokens import TokenError
 from plugin.services.ingest import InstallationChanged, InvalidEvent, UnknownAccount
 from plugin.services.previews import DueInstantOutOfRange, PolicyNotFound
+from plugin.services.queries import InvalidQuery
 from plugin.services.sessions import TokenReused, UnknownInstallation
 from plugin.services.settings_changes import DuplicateId, ItemNotFound, SettingsChanged, StaleSettings
 from plugin.settings.loading import SettingsError, flatten_errors
@@ -85,6 +86,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(SettingsError)
     def _invalid_settings(error: SettingsError) -> tuple[Response, int]:
         return error_response(422, "invalid_settings", "; ".join(error.problems), problems=error.problems)
+
+    @app.errorhandler(InvalidQuery)
+    def _invalid_query(error: InvalidQuery) -> tuple[Response, int]:
+        return error_response(400, "invalid_parameter", "; ".join(error.problems), problems=error.problems)
 
     for kind in ERROR_ANSWERS:
         if kind is not SettingsError:

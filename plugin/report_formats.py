@@ -85,6 +85,23 @@ def report_csv(rows_by_period: dict[str, list[ReportRow]]) -> str:
     return buffer.getvalue()
 
 
+AT_RISK_COLUMNS = ("ticket_id", "policy", "metric", "cycle", "status", "started_at", "warn_at", "due_at",
+                   "business_seconds")
+
+
+def at_risk_csv(targets: Iterable[Any]) -> str:
+    """The at-risk list (``TicketTarget`` records: a ticket id and its target's state) as CSV."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(AT_RISK_COLUMNS)
+    for target in targets:
+        state = target.state
+        writer.writerow((target.ticket_id, state.policy_id, state.metric, state.cycle, state.status,
+                         iso_utc(state.started_at), iso_utc(state.warn_at), iso_utc(state.due_at),
+                         state.business_seconds))
+    return buffer.getvalue()
+
+
 _TABLE_COLUMNS = (
     ("period_start", "period start (UTC)"),
     ("policy", "policy"),

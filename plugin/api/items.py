@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import RAISE, Schema, fields
 
 from plugin.services import queries, settings_changes
 
@@ -44,7 +44,7 @@ def item_blueprint(url_name: str, section: str, description: str) -> Blueprint:
 
     @blueprint.post("")
     @blueprint.arguments(body)
-    @blueprint.arguments(SettingsWriteQuery, location="query", error_status_code=400)
+    @blueprint.arguments(SettingsWriteQuery, location="query", error_status_code=400, unknown=RAISE)
     @blueprint.alt_response(201, schema=body, headers=VERSION_HEADERS, success=True)
     def create_item(item: dict[str, Any], query: dict[str, Any]) -> Answer:
         with tenant_access(write=True) as access:
@@ -55,7 +55,7 @@ def item_blueprint(url_name: str, section: str, description: str) -> Blueprint:
 
     @blueprint.put("/<item_id>")
     @blueprint.arguments(body)
-    @blueprint.arguments(SettingsWriteQuery, location="query", error_status_code=400)
+    @blueprint.arguments(SettingsWriteQuery, location="query", error_status_code=400, unknown=RAISE)
     @blueprint.alt_response(200, schema=body, headers=VERSION_HEADERS, success=True)
     def replace_item(item: dict[str, Any], query: dict[str, Any], item_id: str) -> Answer:
         with tenant_access(write=True) as access:
@@ -64,7 +64,7 @@ def item_blueprint(url_name: str, section: str, description: str) -> Blueprint:
         return item, 200, version_headers(version)
 
     @blueprint.delete("/<item_id>")
-    @blueprint.arguments(SettingsWriteQuery, location="query", error_status_code=400)
+    @blueprint.arguments(SettingsWriteQuery, location="query", error_status_code=400, unknown=RAISE)
     @blueprint.alt_response(204, headers=VERSION_HEADERS, success=True)
     def delete_item(query: dict[str, Any], item_id: str) -> Answer:
         with tenant_access(write=True) as access:
@@ -82,7 +82,7 @@ policies = item_blueprint("policies", "sla_policies", "SLA policies and their ta
 
 @rules.post("/reorder")
 @rules.arguments(RuleOrder)
-@rules.arguments(SettingsWriteQuery, location="query", error_status_code=400)
+@rules.arguments(SettingsWriteQuery, location="query", error_status_code=400, unknown=RAISE)
 @rules.alt_response(200, schema=RuleList, headers=VERSION_HEADERS, success=True)
 def reorder_rules(order: dict[str, Any], query: dict[str, Any]) -> Answer:
     """Set the order in which rules are tried: positions 1..n in the order of ``ids``."""

@@ -5,21 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, request
+from marshmallow import RAISE
 
 from plugin.domain.reports import Period
-from plugin.report_formats import report_csv, report_row_document
+from plugin.report_formats import at_risk_csv, report_csv, report_row_document
 from plugin.services import queries
 
 from .access import API_PREFIX, tenant_access
 from .errors import api_blueprint
-from .schemas import AtRiskAnswer, ReportAnswer, ReportQuery
+from .schemas import AtRiskAnswer, AtRiskQuery, ReportAnswer, ReportQuery
 
 blueprint = api_blueprint("reports", f"{API_PREFIX}/reports", "Achieved against targeted success rates")
 _CSV = {"content": {"text/csv": {"schema": {"type": "string"}}}}
 
 
 @blueprint.get("/hourly")
-@blueprint.arguments(ReportQuery, location="query", error_status_code=400)
+@blueprint.arguments(ReportQuery, location="query", error_status_code=400, unknown=RAISE)
 @blueprint.alt_response(200, schema=ReportAnswer, success=True)
 @blueprint.doc(responses={200: _CSV})
 def hourly_report(query: dict[str, Any]) -> Response | dict[str, Any]:
@@ -28,7 +29,7 @@ def hourly_report(query: dict[str, Any]) -> Response | dict[str, Any]:
 
 
 @blueprint.get("/daily")
-@blueprint.arguments(ReportQuery, location="query", error_status_code=400)
+@blueprint.arguments(ReportQuery, location="query", error_status_code=400, unknown=RAISE)
 @blueprint.alt_response(200, schema=ReportAnswer, success=True)
 @blueprint.doc(responses={200: _CSV})
 def daily_report(query: dict[str, Any]) -> Response | dict[str, Any]:
@@ -37,11 +38,16 @@ def daily_report(query: dict[str, Any]) -> Response | dict[str, Any]:
 
 
 @blueprint.get("/at-risk")
+@blueprint.arguments(AtRiskQuery, location="query", error_status_code=400, unknown=RAISE)
 @blueprint.response(200, AtRiskAnswer)
-def at_risk() -> dict[str, Any]:
-    """Running targets inside their warning window now, the soonest due first."""
+@blueprint.doc(responses={200: _CSV})
+def at_risk(query: dict[str, Any]) -> Response | dict[str, Any]:
+    """Running targets inside their warning window now, the soonest due first (JSON or CSV)."""
     with tenant_access() as access:
         targets = queries.at_risk_targets(access.uow, access.tenant, access.now)
+    if _wants_csv(query["format"]):
+        return Response(at_risk_csv(targets), mimetype="text/csv",
+                        headers={"Content-Disposition": 'attachment; filename="sla-at-risk.csv"'})
     return {"as_of": access.now, "targets": targets}
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, pre_dump, validate, validates_schema
@@ -27,6 +28,9 @@ _INSTANT_RANGE = validate.Range(
 
 def _instant(**options: Any) -> fields.AwareDateTime:
     return fields.AwareDateTime(format="iso", error_messages=_INSTANT_ERRORS, validate=_INSTANT_RANGE, **options)
+
+
+_PLAIN_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _an_id(value: str) -> None:
@@ -228,18 +232,57 @@ class StatusAnswer(Schema):
         return round((status.as_of - oldest).total_seconds(), 3) if oldest else 0.0
 
 
-class ReportQuery(Schema):
-    since = _instant(data_key="from", load_default=None, metadata={"description": "first instant counted"})
-    until = _instant(data_key="to", load_default=None, metadata={"description": "first instant not counted"})
-    policy = fields.Str(load_default=None, validate=_an_id)
-    metric = fields.Str(load_default=None, validate=validate.OneOf(METRICS))
-    format = fields.Str(load_default=None, validate=validate.OneOf(("json", "csv")),
-                        metadata={"description": "csv, or send Accept: text/csv"})
+class InstantOrDate(fields.Field):
+    """An ISO 8601 instant with its offset, or a plain date ``YYYY-MM-DD``: that day's start in the
+    settings' time zone (resolved by the report query)."""
 
-    @validates_schema
-    def _range_in_order(self, data: dict[str, Any], **_: Any) -> None:
-        if data.get("since") and data.get("until") and data["since"] >= data["until"]:
-            raise ValidationError("must be after from", "to")
+    def __init__(self, **options: Any) -> None:
+        description = options.pop("description")
+        super().__init__(metadata={"type": "string", "description": description,
+                                   "example": "2026-03-02 or 2026-03-02T09:00:00Z"}, **options)
+        self._instant = _instant()
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime | date:
+        if isinstance(value, str) and _PLAIN_DATE.fullmatch(value):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                raise ValidationError(f"{value!r} is not a date of the calendar") from None
+        instant = self._instant.deserialize(value)
+        assert isinstance(instant, datetime)
+        return instant
+
+
+class AnyCase(fields.Str):
+    """One of ``choices``, in any case."""
+
+    def __init__(self, choices: tuple[str, ...], **options: Any) -> None:
+        super().__init__(validate=validate.OneOf(choices), metadata={"enum": list(choices), **options.pop(
+            "metadata", {})}, **options)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).strip().lower()
+
+
+class ReportQuery(Schema):
+    """Query parameters the endpoint does not take are refused, by name (``unknown=RAISE`` where
+    the routes take them): ``date=`` is no filter."""
+
+    since = InstantOrDate(data_key="from", load_default=None,
+                          description="count whole periods starting at or after this instant, or this day "
+                                      "(YYYY-MM-DD: its start in the settings' time zone)")
+    until = InstantOrDate(data_key="to", load_default=None,
+                          description="…and starting before this instant or day (exclusive)")
+    policy = fields.Str(load_default=None, validate=_an_id,
+                        metadata={"description": "a policy's id; an id no policy has is refused"})
+    metric = AnyCase(METRICS, load_default=None)
+    format = AnyCase(("json", "csv"), load_default=None,
+                     metadata={"description": "csv (any case), or send Accept: text/csv"})
+
+
+class AtRiskQuery(Schema):
+    format = AnyCase(("json", "csv"), load_default=None,
+                     metadata={"description": "csv (any case), or send Accept: text/csv"})
 
 
 class ReportRowAnswer(Schema):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
+from marshmallow import RAISE
 
 from plugin.http_errors import ApiError
 from plugin.json_bodies import read_json_body
@@ -33,7 +34,7 @@ def get_settings() -> tuple[dict[str, Any], int, dict[str, str]]:
 
 
 @blueprint.put("")
-@blueprint.arguments(SettingsWriteQuery, location="query", error_status_code=400)
+@blueprint.arguments(SettingsWriteQuery, location="query", error_status_code=400, unknown=RAISE)
 @blueprint.arguments(SettingsPrecondition, location="headers", error_status_code=400)
 @blueprint.doc(requestBody={"required": True, "content": {"application/json": {"schema": SettingsDocument}}})
 @blueprint.alt_response(200, schema=SettingsDocument, headers=VERSION_HEADERS, success=True)

@@ -5,11 +5,12 @@ API's response schemas serialize."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from plugin.domain.engine import TargetState
-from plugin.domain.reports import Period, ReportRow, build_report
+from plugin.domain.reports import Period, ReportRow, build_report, period_start
 from plugin.store.records import FailedEvent, InboxCounts, TenantRecord, TicketRecord, TicketTarget, VersionEntry
 
 from .settings_changes import RULES, ItemNotFound, index_of
@@ -76,15 +77,58 @@ def ticket_targets(uow: UnitOfWork, tenant: TenantRecord, ticket_id: str) -> Tic
         return TicketTargets(ticket, uow.targets.of_ticket(tenant.id, ticket_id))
 
 
+class InvalidQuery(ValueError):
+    """Query parameters that name nothing or contradict each other; ``problems`` name each one."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
 def report_rows(
-    uow: UnitOfWork, tenant: TenantRecord, period: Period, since: datetime | None, until: datetime | None,
-    policy: str | None, metric: str | None,
+    uow: UnitOfWork, tenant: TenantRecord, period: Period, since: datetime | date | None,
+    until: datetime | date | None, policy: str | None, metric: str | None,
 ) -> list[ReportRow]:
-    """Report rows over the targets decided in [since, until), by period of the settings' time zone."""
+    """The rows of every whole period (hour or day of the settings' time zone) that starts in
+    [since, until); a plain date is that day's start. A policy no version of the settings has and no
+    stored target counts under is refused (InvalidQuery)."""
     with uow:
         _version, _document, settings = settings_in_force(uow, tenant)
-        decided = uow.targets.decided(tenant.id, since, until, policy, metric)
+        first, end = report_range(since, until, period, settings.timezone)
+        if policy is not None and policy not in {known.id for known in settings.policies} \
+                and not uow.targets.decided(tenant.id, None, None, policy, None):
+            raise InvalidQuery([f"policy: no policy has id {policy!r}"])
+        decided = uow.targets.decided(tenant.id, first, end, policy, metric)
     return build_report(decided, period, settings.timezone)
+
+
+def report_range(since: datetime | date | None, until: datetime | date | None, period: Period,
+                 timezone: str) -> tuple[datetime | None, datetime | None]:
+    """[first, end): from the first period starting at or after ``since`` to the first starting at or
+    after ``until``, so that only whole periods whose start lies in [since, until) are counted."""
+    start, stop = (day_start(value, timezone) if isinstance(value, date) and not isinstance(value, datetime)
+                   else value for value in (since, until))
+    if start is not None and stop is not None and start >= stop:
+        raise InvalidQuery(["to: must be after from"])
+    return (None if start is None else first_period_at_or_after(start, period, timezone),
+            None if stop is None else first_period_at_or_after(stop, period, timezone))
+
+
+def day_start(day: date, timezone: str) -> datetime:
+    """The first instant of a local day (a DST gap at midnight moves it later)."""
+    noon = datetime.combine(day, time(12), ZoneInfo(timezone))
+    return period_start(noon, "daily", timezone)
+
+
+def first_period_at_or_after(instant: datetime, period: Period, timezone: str) -> datetime:
+    start = period_start(instant, period, timezone)
+    if start == instant:
+        return start
+    step = timedelta(hours=1 if period == "hourly" else 24)
+    later = start + step
+    while period_start(later, period, timezone) <= start:  # an hour or day longer than its step (DST)
+        later += timedelta(minutes=30)
+    return period_start(later, period, timezone)
 
 
 def at_risk_targets(uow: UnitOfWork, tenant: TenantRecord, now: datetime) -> list[TicketTarget]:

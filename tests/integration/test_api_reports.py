@@ -68,8 +68,14 @@ REPORT_FILTERS = [
     ({"from": "2026-03-02T10:00:00Z", "to": "2026-03-02T11:00:00Z"}, [39]),
     ({"from": "2026-03-02T14:00:00+03:00", "to": "2026-03-02T16:00:00+03:00"}, [25, 17]),
     ({"policy": "orange-email-urgent", "metric": "first_response"}, [19, 39, 25, 17]),
-    ({"policy": "someone-elses"}, []),
     ({"metric": "resolution"}, []),
+    ({"metric": "FIRST_RESPONSE"}, [19, 39, 25, 17]),
+    # Whole periods whose start lies in [from, to): from 10:30 the 10:00 hour is not counted in part.
+    ({"from": "2026-03-02T10:30:00Z"}, [25, 17]),
+    ({"from": "2026-03-02T10:30:00Z", "to": "2026-03-02T11:30:00Z"}, [25]),
+    ({"from": "2026-03-02"}, [19, 39, 25, 17]),
+    ({"to": "2026-03-02"}, []),
+    ({"from": "2026-03-01", "to": "2026-03-03"}, [19, 39, 25, 17]),
 ]
 
 
@@ -89,6 +95,10 @@ def test_hourly_report_filters(client, worked_example):
     ({"metric": "speed"}, "metric"),
     ({"format": "xml"}, "format"),
     ({"policy": "a\x00b"}, "policy"),
+    ({"policy": "someone-elses"}, "policy"),
+    ({"date": "2026-03-02"}, "date"),
+    ({"range": "today"}, "range"),
+    ({"to": "2026-03-02", "from": "2026-03-02T00:00:00Z"}, "to"),
 ])
 def test_bad_report_parameters_are_named(install, client, query, parameter):
     tenant = install("acme")
@@ -158,3 +168,36 @@ def test_at_risk_lists_running_targets_inside_their_warning_window(install, clie
     assert [target["ticket_id"] for target in targets] == ["sooner", "later"]
     assert all(target["status"] == "active" and target["metric"] == "first_response" for target in targets)
     assert targets[0]["due_at"] == (now + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_a_report_accepts_a_plain_date_as_the_days_start_in_the_settings_time_zone(
+    install, client, example_settings, example_events
+):
+    tenant = install("acme")
+    settings = copy.deepcopy(example_settings)
+    settings["timezone"] = "America/New_York"  # 2026-03-02 there starts at 05:00Z
+    assert client.put(f"{API}/settings", json=settings, headers=tenant.auth()).status_code == 200
+    for line in example_events:
+        tenant.send(line)
+    day = client.get(f"{API}/reports/daily", query_string={"from": "2026-03-02", "to": "2026-03-03"},
+                     headers=tenant.auth()).get_json()["rows"]
+    assert [(row["period_start"], row["total"]) for row in day] == [("2026-03-02T05:00:00Z", 100)]
+    before = client.get(f"{API}/reports/daily", query_string={"to": "2026-03-02"}, headers=tenant.auth())
+    assert before.get_json()["rows"] == []
+
+
+def test_unknown_policy_is_named(install, client):
+    tenant = install("acme")
+    response = client.get(f"{API}/reports/hourly", query_string={"policy": "nope"}, headers=tenant.auth())
+    assert response.status_code == 400 and response.get_json()["problems"] == ["policy: no policy has id 'nope'"]
+
+
+def test_format_is_taken_in_any_case_and_the_at_risk_list_comes_as_csv_too(client, worked_example):
+    daily = client.get(f"{API}/reports/daily", query_string={"format": "CSV"}, headers=worked_example)
+    assert daily.status_code == 200 and daily.headers["content-type"].startswith("text/csv")
+    at_risk = client.get(f"{API}/reports/at-risk", query_string={"format": "csv"}, headers=worked_example)
+    assert at_risk.status_code == 200 and at_risk.headers["content-type"].startswith("text/csv")
+    assert at_risk.get_data(as_text=True).splitlines()[0] == (
+        "ticket_id,policy,metric,cycle,status,started_at,warn_at,due_at,business_seconds")
+    refused = client.get(f"{API}/reports/at-risk", query_string={"sort": "due"}, headers=worked_example)
+    assert refused.status_code == 400 and refused.get_json()["problems"][0].startswith("sort:")
