@@ -17,7 +17,7 @@ from . import (
     settings,
     tickets,
 )
-from .access import API_PREFIX, frame_ancestors
+from .access import API_PREFIX, authenticate_first, frame_ancestors
 from .errors import PluginApi
 
 OPENAPI_CONFIG = {
@@ -41,4 +41,5 @@ def init_app(app: Flask) -> None:
     for blueprint in (auth.blueprint, settings.blueprint, items.calendars, items.rules, items.policies,
                       tickets.blueprint, tickets.status, reports.blueprint):
         api.register_blueprint(blueprint)
+    app.before_request(authenticate_first)
     app.after_request(frame_ancestors)

@@ -39,7 +39,7 @@ class Access:
 def tenant_access(*, write: bool = False) -> Iterator[Access]:
     """The caller's tenant and a unit of work for the service it calls; ``write`` requires the admin role."""
     runtime = current_runtime()
-    identity = _session_identity(runtime)
+    identity = g.get("sla_identity") or _session_identity(runtime)
     uow = runtime.uow()
     with uow:
         tenant = uow.tenants.by_account(identity.account_id)
@@ -50,6 +50,23 @@ def tenant_access(*, write: bool = False) -> Iterator[Access]:
     if write and not identity.is_admin:
         raise ApiError(403, "forbidden", "only admins may change the SLA settings; agents may read them")
     yield Access(uow, tenant, identity.user, runtime.now())
+
+
+# Endpoints that take a body but change nothing: agents may call them.
+READ_ONLY_POSTS = frozenset({"rules.match_rules", "policies.preview_policy"})
+OPEN_ENDPOINTS = frozenset({"auth.create_session", "api-docs.openapi_json"})
+
+
+def authenticate_first() -> None:
+    """Who is calling, and whether they may write, is settled before the body is read: an agent
+    sending an invalid settings change hears 403, not the body's problems (nor does a caller
+    without a session)."""
+    if not request.path.startswith(API_PREFIX) or request.endpoint in OPEN_ENDPOINTS or request.endpoint is None:
+        return
+    identity = g.sla_identity = _session_identity(current_runtime())
+    writes = request.method in ("POST", "PUT", "PATCH", "DELETE") and request.endpoint not in READ_ONLY_POSTS
+    if writes and not identity.is_admin:
+        raise ApiError(403, "forbidden", "only admins may change the SLA settings; agents may read them")
 
 
 def remember_host_origin(tenant: TenantRecord) -> None:

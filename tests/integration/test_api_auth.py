@@ -199,3 +199,13 @@ def test_api_answers_may_be_framed_only_by_the_tenants_host(install, client):
         response = client.get(path, headers=tenant.auth())
         assert response.headers["Content-Security-Policy"] == "frame-ancestors https://desk.acme.example"
         assert "Set-Cookie" not in response.headers
+
+
+@pytest.mark.parametrize(("method", "path"), [("post", "/api/v1/policies"), ("put", "/api/v1/settings"),
+                                              ("post", "/api/v1/rules/reorder")])
+def test_the_role_is_checked_before_the_body(install, client, method, path):
+    tenant = install("acme")
+    refused = getattr(client, method)(path, json={"nonsense": True}, headers=tenant.auth("agent"))
+    assert refused.status_code == 403 and refused.get_json()["error"] == "forbidden"
+    anonymous = getattr(client, method)(path, json={"nonsense": True})
+    assert anonymous.status_code == 401 and anonymous.get_json()["error"] == "missing_token"
