@@ -71,6 +71,13 @@ def _cross_reference_problems(data: dict[str, Any]) -> list[str]:
             seen.add(item["id"])
     calendar_ids = {item["id"] for item in data["calendars"]}
     rules = data["prioritization_rules"]
+    positions: dict[tuple[str, str, int], str] = {}
+    for index, rule in enumerate(rules):
+        scope = (name_key(rule["product"]), name_key(rule["channel"]), rule["position"])
+        if scope in positions:
+            problems.append(f"prioritization_rules[{index}].position: rule {positions[scope]!r} already has position "
+                            f"{rule['position']} for product {rule['product']!r} and channel {rule['channel']!r}")
+        positions.setdefault(scope, rule["id"])
     enabled: dict[tuple[str, str, str], str] = {}
     for index, policy in enumerate(data["sla_policies"]):
         where = f"sla_policies[{index}]"

@@ -18,6 +18,18 @@ PAUSABLE_STATUSES = tuple(status for status in STATUSES if status not in ("solve
 _NON_EMPTY = validate.Length(min=1)
 ID_LENGTH = 200  # what the stores keep of an id (plugin.store.limits.IDENTIFIER_LENGTH)
 _AN_ID = validate.Length(min=1, max=ID_LENGTH)
+_A_NAME = validate.Length(max=200)
+_A_REQUIRED_NAME = validate.Length(min=1, max=200)
+_A_DESCRIPTION = validate.Length(max=2000)
+
+
+class StrictBool(fields.Boolean):
+    """true or false, and nothing that merely looks like one ("0", 1, "yes")."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ValidationError("must be true or false")
+        return value
 MAX_TARGET_MINUTES = 366 * 24 * 60
 
 
@@ -67,7 +79,7 @@ class HolidayPresetSchema(Schema):
 
 class CalendarSchema(Schema):
     id = fields.Str(required=True, validate=_AN_ID)
-    name = fields.Str(load_default="")
+    name = fields.Str(load_default="", validate=_A_NAME)
     timezone = fields.Str(required=True, validate=validate_timezone)
     hours = fields.Dict(
         keys=fields.Str(validate=validate.OneOf(WEEKDAYS)),
@@ -116,9 +128,9 @@ class ConditionSchema(Schema):
 
 class RuleSchema(Schema):
     id = fields.Str(required=True, validate=_AN_ID)
-    name = fields.Str(load_default="")
-    product = fields.Str(required=True, validate=_NON_EMPTY)
-    channel = fields.Str(required=True, validate=_NON_EMPTY)
+    name = fields.Str(load_default="", validate=_A_NAME)
+    product = fields.Str(required=True, validate=_A_REQUIRED_NAME)
+    channel = fields.Str(required=True, validate=_A_REQUIRED_NAME)
     position = fields.Int(load_default=0, strict=True)
     match = fields.Str(load_default="all", validate=validate.OneOf(("all", "any")))
     conditions = fields.List(fields.Nested(ConditionSchema), load_default=list)
@@ -134,10 +146,10 @@ class TargetSchema(Schema):
 
 class PolicySchema(Schema):
     id = fields.Str(required=True, validate=_AN_ID)
-    name = fields.Str(required=True, validate=_NON_EMPTY)
-    description = fields.Str(load_default="")
-    product = fields.Str(required=True, validate=_NON_EMPTY)
-    channel = fields.Str(required=True, validate=_NON_EMPTY)
+    name = fields.Str(required=True, validate=_A_REQUIRED_NAME)
+    description = fields.Str(load_default="", validate=_A_DESCRIPTION)
+    product = fields.Str(required=True, validate=_A_REQUIRED_NAME)
+    channel = fields.Str(required=True, validate=_A_REQUIRED_NAME)
     priority = fields.Str(required=True, validate=validate.OneOf(PRIORITIES))
     calendar = fields.Str(load_default=None, allow_none=True)
     targets = fields.List(fields.Nested(TargetSchema), required=True, validate=_NON_EMPTY)
@@ -145,8 +157,9 @@ class PolicySchema(Schema):
         fields.Str(validate=validate.OneOf(PAUSABLE_STATUSES)), load_default=lambda: ["pending", "on_hold"]
     )
     warn_before_minutes = fields.Int(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=0))
-    warn_before_percent = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, max=100))
-    enabled = fields.Bool(load_default=True)
+    warn_before_percent = fields.Float(load_default=None, allow_none=True,
+                                       validate=validate.Range(min=0, max=100, max_inclusive=False))
+    enabled = StrictBool(load_default=True)
 
     @validates_schema
     def _one_target_per_metric(self, data: dict[str, Any], **_: Any) -> None:
@@ -156,6 +169,11 @@ class PolicySchema(Schema):
             raise ValidationError(f"more than one target for {', '.join(duplicated)}", "targets")
         if data.get("warn_before_minutes") is not None and data.get("warn_before_percent") is not None:
             raise ValidationError("give warn_before_minutes or warn_before_percent, not both", "warn_before_percent")
+        warning = data.get("warn_before_minutes")
+        shortest = min((target["minutes"] for target in data.get("targets", [])), default=None)
+        if warning is not None and shortest is not None and warning >= shortest:
+            raise ValidationError(f"must be less than the shortest target ({shortest} minutes): a warning must "
+                                  "leave part of the target", "warn_before_minutes")
 
 
 class SettingsSchema(Schema):

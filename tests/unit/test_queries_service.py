@@ -12,6 +12,7 @@ import pytest
 from plugin.domain.reports import ReportRow
 from plugin.services.processing import process_inbox_batch
 from plugin.services.queries import (
+    InvalidQuery,
     at_risk_targets,
     get_item,
     installation_status,
@@ -156,9 +157,11 @@ def test_reports_count_targets_decided_in_the_period_of_that_policy_and_metric(
     [row] = report_rows(uow, tenant, "hourly", ten, eleven, POLICY, "first_response")
 
     assert (row.period_start, row.total, row.met, row.breached, row.missed_tickets) == (ten, 39, 27, 12, 5)
-    assert report_rows(uow, tenant, "daily", None, None, "another-policy", None) == []
     assert report_rows(uow, tenant, "daily", None, None, None, "resolution") == []
-    assert report_rows(uow, tenant, "daily", eleven, eleven, None, None) == []
+    with pytest.raises(InvalidQuery, match=r"^policy: no policy has id 'another-policy'$"):
+        report_rows(uow, tenant, "daily", None, None, "another-policy", None)
+    with pytest.raises(InvalidQuery, match=r"^to: must be after from$"):
+        report_rows(uow, tenant, "daily", eleven, eleven, None, None)
 
 
 def test_report_periods_are_those_of_the_settings_time_zone(uow: FakeUnitOfWork, tenant: TenantRecord) -> None:

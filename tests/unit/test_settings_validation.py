@@ -122,6 +122,15 @@ REMOVE = object()
         ("prioritization_rules.0.conditions.0.op", "in", "prioritization_rules[0].conditions[0].value: operator 'in'"),
         ("prioritization_rules.0.conditions.0.field", "mood", "prioritization_rules[0].conditions[0].field: Must be"),
         ("prioritization_rules.0.priority", "asap", "prioritization_rules[0].priority: Must be one of"),
+        ("sla_policies.0.enabled", "0", "sla_policies[0].enabled: must be true or false"),
+        ("sla_policies.0.enabled", 1, "sla_policies[0].enabled: must be true or false"),
+        ("sla_policies.0.warn_before_minutes", 30, "sla_policies[0].warn_before_minutes: must be less than the "
+         "shortest target (30 minutes)"),
+        ("sla_policies.0.warn_before_percent", 100, "sla_policies[0].warn_before_percent: Must be greater than or "
+         "equal to 0 and less than 100"),
+        ("sla_policies.0.name", "n" * 10_000, "sla_policies[0].name: Length must be between 1 and 200"),
+        ("sla_policies.0.description", "d" * 10_000, "sla_policies[0].description: Longer than maximum length 2000"),
+        ("prioritization_rules.0.name", "n" * 201, "prioritization_rules[0].name: Longer than maximum length 200"),
     ],
 )
 def test_each_mistake_is_named_by_its_path(path: str, value: Any, expected: str) -> None:
@@ -181,3 +190,16 @@ def test_every_problem_is_reported_at_once() -> None:
     data["timezone"] = "Nowhere"
     data["sla_policies"][0]["targets"][0]["minutes"] = -5
     assert len(problems_of(data)) == 2
+
+
+def test_two_rules_of_one_product_and_channel_cannot_share_a_position() -> None:
+    data = document()
+    twin = copy.deepcopy(data["prioritization_rules"][0]) | {"id": "twin", "product": "ORANGE"}
+    data["prioritization_rules"].append(twin)
+    position = data["prioritization_rules"][0]["position"]
+    assert problems_of(data) == [
+        f"prioritization_rules[1].position: rule 'orange-email-urgent' already has position {position} for product "
+        "'ORANGE' and channel 'email'"
+    ]
+    twin["channel"] = "chat"  # another channel: positions are per product and channel
+    load_settings(data)
