@@ -15,7 +15,7 @@ from plugin.security.signatures import SignatureError
 from plugin.services import lifecycle
 from plugin.services.ingest import InstallationChanged, InvalidEvent, Received, UnknownAccount, receive_webhook
 from plugin.services.tenant_credentials import RememberedCredentials
-from plugin.store.records import InboxCounts, TenantCredentials
+from plugin.store.records import InboxCounts
 from tests.support import new_encryption_key, new_webhook_secret, signed_headers
 from tests.unit.fakes import FakeInbox, FakeTenants, FakeUnitOfWork, created, message
 
@@ -145,18 +145,11 @@ def test_an_account_uninstalled_since_its_credentials_were_remembered_is_unknown
 
 
 def test_remembered_credentials_that_no_longer_verify_are_read_afresh_once(
-    host: Host, uow: FakeUnitOfWork, monkeypatch: pytest.MonkeyPatch
+    host: Host, uow: FakeUnitOfWork, reads: list[str]
 ) -> None:
     host.send(CREATED, webhook_id="msg_1")  # the credentials are remembered from now on
     host.install()  # a reinstall with a new webhook secret
-    reads: list[str] = []
-    read = FakeTenants.credentials
-
-    def counted(tenants: FakeTenants, account_id: str) -> TenantCredentials | None:
-        reads.append(account_id)
-        return read(tenants, account_id)
-
-    monkeypatch.setattr(FakeTenants, "credentials", counted)
+    reads.clear()
 
     assert host.send(CREATED, webhook_id="msg_2").status == "accepted"
     assert host.send(CREATED, webhook_id="msg_3").status == "accepted"

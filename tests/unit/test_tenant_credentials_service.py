@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from plugin.services.tenant_credentials import RememberedCredentials
-from plugin.store.records import TenantCredentials
-from tests.unit.fakes import FakeTenants, FakeUnitOfWork, install_tenant
+from tests.unit.fakes import FakeUnitOfWork, install_tenant
 
 
 @pytest.fixture
@@ -15,20 +14,6 @@ def uow() -> FakeUnitOfWork:
     for account_id in ("acme", "globex", "initech"):
         install_tenant(uow, account_id)
     return uow
-
-
-@pytest.fixture
-def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The accounts whose credentials were read from the store, in order."""
-    reads: list[str] = []
-    read = FakeTenants.credentials
-
-    def counted(tenants: FakeTenants, account_id: str) -> TenantCredentials | None:
-        reads.append(account_id)
-        return read(tenants, account_id)
-
-    monkeypatch.setattr(FakeTenants, "credentials", counted)
-    return reads
 
 
 def test_credentials_are_read_once_then_remembered(uow: FakeUnitOfWork, reads: list[str]) -> None:
