@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from itertools import chain
 from pathlib import Path
 from typing import TypeVar
@@ -47,7 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--config", required=True, type=Path, help="settings document (JSON, export format)")
     sim.add_argument("--events", required=True, type=Path, help="webhook bodies, one per line (JSONL)")
-    sim.add_argument("--now", type=_instant, help="evaluate as of this ISO 8601 instant (default: now)")
+    sim.add_argument("--now", type=_instant,
+                     help="evaluate as of this ISO 8601 instant, or the start of this day (YYYY-MM-DD, UTC) "
+                          "(default: now)")
     sim.add_argument("--format", choices=("json", "csv", "table"), default="json")
     sim.set_defaults(run=_simulate)
 
@@ -191,6 +193,11 @@ def _redacted(url: str) -> str:
 
 
 def _instant(text: str) -> datetime:
+    if len(text) == 10:  # a plain date: its first instant, in UTC (the simulator has no tenant zone)
+        try:
+            return datetime.combine(date.fromisoformat(text), time(0), UTC)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a date, e.g. 2026-03-02") from None
     try:
         value = datetime.fromisoformat(text)
     except ValueError:

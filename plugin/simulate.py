@@ -146,11 +146,19 @@ def _events_in(path: Path) -> Iterator[TicketEvent]:
             try:
                 event = parse_event(orjson.loads(line))
             except orjson.JSONDecodeError as error:
-                raise InputFileError(f"{path}:{number}: not valid JSON ({_first_clause(error)})") from None
+                problem = f"not valid JSON ({_first_clause(error)})"
+                raise InputFileError(f"{path}:{number}: {problem}{_array_hint(number, line)}") from None
             except PayloadError as error:
-                raise InputFileError(f"{path}:{number}: {error}") from None
+                raise InputFileError(f"{path}:{number}: {error}{_array_hint(number, line)}") from None
             if event is not None:
                 yield event
+
+
+def _array_hint(number: int, line: bytes) -> str:
+    """A file that is one JSON array is the commonest mistake: say what is expected instead."""
+    if number == 1 and line.lstrip().startswith(b"["):
+        return " (an events file holds one JSON object per line, not a JSON array)"
+    return ""
 
 
 def _first_clause(error: ValueError) -> str:

@@ -32,6 +32,9 @@ def verify_signature(secret: str, body: bytes, headers: HeaderSource) -> str:
     missing = [name for name, value in wanted.items() if not value]
     if missing:
         raise SignatureError(f"missing header(s): {', '.join(missing)}")
+    if not wanted["webhook-timestamp"].strip().isdigit():
+        raise SignatureError(f"webhook-timestamp: {wanted['webhook-timestamp'][:40]!r} is not a Unix time in "
+                             "seconds")
     try:
         _verifier(secret).verify(body, wanted, json_parse=False)
     except WebhookVerificationError as error:

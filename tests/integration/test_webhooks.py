@@ -122,6 +122,13 @@ def test_stale_or_future_timestamp_is_401(tenant: InstalledTenant, client: Any, 
     rejected(client.post("/webhooks/acme", data=text, headers=headers), 401, "invalid_signature", words)
 
 
+def test_a_timestamp_that_is_not_unix_seconds_is_named(tenant: InstalledTenant, client: Any) -> None:
+    text = json.dumps(CREATED)
+    headers = signed_headers(tenant.webhook_secret, text) | {"webhook-timestamp": "yesterday"}
+    rejected(client.post("/webhooks/acme", data=text, headers=headers), 401, "invalid_signature",
+             "webhook-timestamp: 'yesterday' is not a Unix time in seconds")
+
+
 def test_missing_signature_headers_are_401(tenant: InstalledTenant, client: Any) -> None:
     response = client.post("/webhooks/acme", data=json.dumps(CREATED), headers={"content-type": "application/json"})
     rejected(response, 401, "invalid_signature", "missing header(s): webhook-id, webhook-timestamp, webhook-signature")

@@ -98,6 +98,9 @@ def test_now_decides_what_is_still_running(capsys: pytest.CaptureFixture[str]) -
          "events.jsonl:2: data.ticket: must be a JSON object"),
         ('{"id": "e1", "type": "ticket.created", "occurred_at": "noon", "data": {}}\n',
          "events.jsonl:1: occurred_at: 'noon' is not an ISO 8601 instant"),
+        ('[{"id": "e1", "type": "ticket.created"},\n {"id": "e2"}]\n',
+         "events.jsonl:1: not valid JSON (unexpected end of data) (an events file holds one JSON object per "
+         "line, not a JSON array)"),
     ],
 )
 def test_bad_events_file_names_file_line_and_problem(
@@ -131,6 +134,11 @@ def test_settings_that_are_not_json(capsys: pytest.CaptureFixture[str], tmp_path
     config.write_text("{\n  'timezone': 'UTC'\n}")
     code, _, err = run(capsys, "--config", str(config), "--events", str(EXAMPLE / "events.jsonl"))
     assert code == 2 and f"{config}:2: not valid JSON" in err
+
+
+def test_now_may_be_a_plain_date_its_first_instant_in_utc(capsys: pytest.CaptureFixture[str]) -> None:
+    by_date = simulate_example(capsys, "--now", "2026-03-03")
+    assert by_date == simulate_example(capsys, "--now", "2026-03-03T00:00:00Z")
 
 
 def test_now_must_carry_a_time_zone(capsys: pytest.CaptureFixture[str]) -> None:
