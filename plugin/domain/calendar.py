@@ -27,6 +27,9 @@ _EPOCH_DATE = date(1970, 1, 1)
 _SPAN_BEFORE, _SPAN_AFTER = 15 * 3600, DAY + 15 * 3600
 # A calendar closed this many days in a row is treated as never opening again.
 MAX_CLOSED_DAYS = 3 * 366
+# No target may need more calendar time than this: a calendar open one minute a week would otherwise
+# walk to the year 9999 for a long target (seconds of work, for a due instant no one will see).
+HORIZON_DAYS = 5 * 366
 FIRST_CHUNK_DAYS, CHUNK_DAYS = 7, 366  # the covered range starts small and grows up to a year at a time
 
 Interval = tuple[int, int]
@@ -34,6 +37,10 @@ Interval = tuple[int, int]
 
 class NoBusinessTime(ValueError):
     """The calendar has no open time in which the clock could run."""
+
+
+class BeyondHorizon(NoBusinessTime):
+    """The target would need more than ``HORIZON_DAYS`` of calendar time."""
 
 
 class Clock(Protocol):
@@ -166,9 +173,13 @@ class BusinessCalendar:
             goal = (cumulative[-1] if cumulative else 0) + seconds
         else:
             goal = (cumulative[index - 1] if index else 0) + max(0, start - self._opens[index]) + seconds
+        horizon = start + HORIZON_DAYS * DAY
         while not cumulative or goal > cumulative[-1]:
             if self._closed_run > MAX_CLOSED_DAYS:
                 raise NoBusinessTime(f"the calendar is closed for more than {MAX_CLOSED_DAYS} days in a row")
+            if self._hi_safe > horizon:
+                raise BeyondHorizon(f"{seconds // 60} minutes of business time take more than "
+                                    f"{HORIZON_DAYS // 366} years of this calendar")
             self._append_days(self._end_day + timedelta(days=self._next_chunk_days()))
         # The first interval whose running total reaches the goal holds the deadline; a goal met
         # exactly at an interval's end is that close, not the next opening.

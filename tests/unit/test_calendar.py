@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from plugin.domain.calendar import BusinessCalendar, NoBusinessTime, TwentyFourSeven
+from plugin.domain.calendar import BeyondHorizon, BusinessCalendar, NoBusinessTime, TwentyFourSeven
 
 HOUR = 3600
 NINE_TO_FIVE = [["09:00", "17:00"]]
@@ -334,6 +334,15 @@ def test_calendar_whose_only_open_weekday_is_always_a_holiday_raises() -> None:
 
     with pytest.raises(NoBusinessTime):
         calendar.deadline(utc(2026, 3, 2, 10), 1)
+
+
+def test_a_target_needing_more_than_five_years_of_a_sparse_calendar_is_refused_not_walked() -> None:
+    # Open one minute a week: 400,000 minutes would be due some 7,700 years later.
+    calendar = BusinessCalendar.from_hours("UTC", {"mon": [["09:00", "09:01"]]})
+
+    with pytest.raises(BeyondHorizon, match="400000 minutes of business time take more than 5 years"):
+        calendar.deadline(utc(2026, 3, 2, 10), 400_000 * 60)
+    assert calendar.deadline(utc(2026, 3, 2, 10), 200 * 60) < utc(2030, 3, 2)  # 200 weeks: within the horizon
 
 
 def test_business_seconds_on_a_calendar_that_never_opens_is_zero() -> None:

@@ -162,6 +162,15 @@ def test_a_target_on_a_calendar_that_never_opens_is_refused(uow: FakeUnitOfWork,
     assert in_force(uow, tenant)[0] == 1
 
 
+def test_a_target_beyond_five_years_of_its_calendar_is_refused(uow: FakeUnitOfWork, tenant: TenantRecord) -> None:
+    document = with_minutes(400_000)
+    document["calendars"] = [{"id": "rare", "name": "Rare", "timezone": "UTC", "hours": {"mon": [["09:00", "09:01"]]}}]
+    document["sla_policies"][0]["calendar"] = "rare"
+    with pytest.raises(SettingsError, match=r"sla_policies\[0\]\.targets\[0\]\.minutes: 400000 minutes of business "
+                                            "time take more than 5 years of this calendar"):
+        replace_settings(uow, tenant, document, CHANGE)
+
+
 def test_a_target_that_would_be_due_after_the_year_9999_is_refused(uow: FakeUnitOfWork, tenant: TenantRecord) -> None:
     with pytest.raises(SettingsError, match=r"sla_policies\[0\]\.targets\[0\]\.minutes: .* after the year 9999"):
         replace_settings(uow, tenant, with_minutes(366 * 24 * 60),
