@@ -245,9 +245,12 @@ class InstantOrDate(fields.Field):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime | date:
         if isinstance(value, str) and _PLAIN_DATE.fullmatch(value):
             try:
-                return date.fromisoformat(value)
+                day = date.fromisoformat(value)
             except ValueError:
                 raise ValidationError(f"{value!r} is not a date of the calendar") from None
+            if not date(1970, 1, 2) <= day < date(9000, 1, 1):
+                raise ValidationError("must lie between 1970 and 9000")
+            return day
         instant = self._instant.deserialize(value)
         assert isinstance(instant, datetime)
         return instant

@@ -98,6 +98,8 @@ def test_hourly_report_filters(client, worked_example):
     ({"policy": "someone-elses"}, "policy"),
     ({"date": "2026-03-02"}, "date"),
     ({"range": "today"}, "range"),
+    ({"from": "0001-01-01"}, "from"),
+    ({"to": "9999-12-31"}, "to"),
     ({"to": "2026-03-02", "from": "2026-03-02T00:00:00Z"}, "to"),
 ])
 def test_bad_report_parameters_are_named(install, client, query, parameter):
