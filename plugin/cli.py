@@ -17,6 +17,7 @@ from plugin.config import (
     ConfigError,
     bind_setting,
     database_url_setting,
+    redacted_url,
     setting,
     whole_number,
 )
@@ -180,16 +181,10 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     try:
         upgrade(url, args.revision)
     except (SQLAlchemyError, CommandError) as error:
-        print(f"sla-plugin db upgrade: {_redacted(url)}: {str(error).splitlines()[0]}", file=sys.stderr)
+        print(f"sla-plugin db upgrade: {redacted_url(url)}: {str(error).splitlines()[0]}", file=sys.stderr)
         return 1
-    print(f"sla-plugin db upgrade: {_redacted(url)} is at {args.revision}")
+    print(f"sla-plugin db upgrade: {redacted_url(url)} is at {args.revision}")
     return 0
-
-
-def _redacted(url: str) -> str:
-    from sqlalchemy import make_url  # noqa: PLC0415
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def _instant(text: str) -> datetime:

@@ -71,7 +71,7 @@ def database_url_setting(text: str) -> str:
     try:
         backend = sa.make_url(text).get_backend_name()
     except sa.exc.ArgumentError:
-        raise ValueError(f"{_redacted(text)!r} is not a database URL, e.g. postgresql://user@host/db or "
+        raise ValueError(f"{redacted_url(text)!r} is not a database URL, e.g. postgresql://user@host/db or "
                          "sqlite:///var/sla-plugin.sqlite3") from None
     if backend not in ("sqlite", "postgresql"):
         raise ValueError(f"the plugin stores its data in SQLite or PostgreSQL, not {backend!r}")
@@ -145,8 +145,8 @@ def _fernet_key(text: str) -> str:
     return text
 
 
-def _redacted(url: str) -> str:
-    """A URL without its password, for messages."""
+def redacted_url(url: str) -> str:
+    """A database URL without its password, for messages (whether or not it parses)."""
     scheme, separator, rest = url.partition("://")
     credentials, at, host = rest.rpartition("@")
     if not separator or not at:

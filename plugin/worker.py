@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import FrameType
 
-from prometheus_client import Counter
-
 from plugin.config import Config
 from plugin.observability import configure_logging
 from plugin.runtime import Runtime, wall_clock
@@ -26,7 +24,6 @@ from plugin.services.processing import DEFAULT_BATCH_SIZE, process_inbox_batch
 from plugin.store.errors import is_transient
 
 log = logging.getLogger("sla.worker")
-EVENTS = Counter("sla_processor_events_total", "Inbox events applied by the processor, by outcome", ["result"])
 MAX_BACKOFF_SECONDS = 30.0
 
 
@@ -57,8 +54,6 @@ class InboxWorker:
                 self.stopping.wait(backoff)
                 continue
             backoff = 0.0
-            EVENTS.labels("processed").inc(result.processed)
-            EVENTS.labels("failed").inc(result.failed)
             if result.claimed == 0:
                 if self.options.exit_when_idle:
                     return

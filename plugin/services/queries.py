@@ -96,7 +96,7 @@ def report_rows(
         _version, _document, settings = settings_in_force(uow, tenant)
         first, end = report_range(since, until, period, settings.timezone)
         if policy is not None and policy not in {known.id for known in settings.policies} \
-                and not uow.targets.decided(tenant.id, None, None, policy, None):
+                and not uow.targets.has_policy(tenant.id, policy):
             raise InvalidQuery([f"policy: no policy has id {policy!r}"])
         decided = uow.targets.decided(tenant.id, first, end, policy, metric)
     return build_report(decided, period, settings.timezone)

@@ -198,6 +198,7 @@ def test_saving_outcomes_replaces_exactly_those_tickets_targets(
             assert len(uow.targets.of_ticket(tenant, ticket)) == 2
             assert uow.tickets.get(tenant, ticket).priority == "low"  # type: ignore[union-attr]
         assert [target.metric for target in uow.targets.decided(acme, None, None, None, None)] == ["next_response"]
+        assert uow.targets.has_policy(acme, "urgent-email") and not uow.targets.has_policy(acme, "nope")
         uow.targets.replace(acme, ["T-1"], [])
         uow.commit()
     assert count(engine, SlaTarget, acme) == 2 and count(engine, SlaTarget, globex) == 4

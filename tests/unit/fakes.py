@@ -417,6 +417,9 @@ class FakeTargets:
             and (policy is None or state.policy_id == policy) and (metric is None or state.metric == metric)
         ]
 
+    def has_policy(self, tenant_id: int, policy: str) -> bool:
+        return any(target.state.policy_id == policy for target in self._of(tenant_id))
+
     def at_risk(self, tenant_id: int, now: datetime) -> list[TicketTarget]:
         """Active targets whose warning instant has come, the soonest due first."""
         risky = [target for target in self._of(tenant_id) if target.state.status == "active"

@@ -164,6 +164,19 @@ def test_reports_count_targets_decided_in_the_period_of_that_policy_and_metric(
         report_rows(uow, tenant, "daily", eleven, eleven, None, None)
 
 
+def test_a_policy_gone_from_the_settings_is_still_reported_by_its_targets(
+    uow: FakeUnitOfWork, tenant: TenantRecord
+) -> None:
+    apply(uow, tenant, created("T-1", "2026-03-02T09:00:00Z"), message("T-1", "2026-03-02T09:10:00Z"))
+    renamed = example_settings()
+    renamed["sla_policies"][0]["id"] = "renamed"
+    replace_settings(uow, tenant, renamed, SettingsChange("ada", NOW, apply_to="new_tickets"))
+
+    [row] = report_rows(uow, tenant, "daily", None, None, POLICY, None)
+
+    assert (row.policy, row.total, row.met) == (POLICY, 1, 1)
+
+
 def test_report_periods_are_those_of_the_settings_time_zone(uow: FakeUnitOfWork, tenant: TenantRecord) -> None:
     apply(uow, tenant, created("T-1", "2026-03-02T20:50:00Z"), message("T-1", "2026-03-02T21:10:00Z"))
     replace_settings(uow, tenant, example_settings() | {"timezone": "Europe/Istanbul"}, SettingsChange("ada", NOW))

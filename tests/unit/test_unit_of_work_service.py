@@ -406,6 +406,8 @@ def test_decided_targets_are_filtered_by_when_policy_and_metric(uow: UnitOfWork,
         assert decided(since=11) == [other, breached]
         assert decided(policy="urgent", metric="first_response") == [met]
         assert decided(policy="u" * 201) == [] and decided(policy="urgent\x00") == []
+        assert uow.targets.has_policy(acme, "normal") and not uow.targets.has_policy(acme, "nope")
+        assert not uow.targets.has_policy(acme, "urgent\x00") and uow.targets.has_policy(globex, "urgent")
 
 
 def test_at_risk_are_active_targets_past_their_warning_the_soonest_due_first(

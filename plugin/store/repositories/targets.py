@@ -56,6 +56,14 @@ class SqlTargets:
             query = query.where(TARGETS.c.metric == metric)
         return [_state(row) for row in self._connection.execute(query)]
 
+    def has_policy(self, tenant_id: int, policy: str) -> bool:
+        """Whether any stored target counts under ``policy`` (one the settings may no longer have)."""
+        if not findable(policy):
+            return False
+        return self._connection.execute(
+            sa.select(TARGETS.c.id).where(TARGETS.c.tenant_id == tenant_id, TARGETS.c.policy_id == policy).limit(1)
+        ).first() is not None
+
     def at_risk(self, tenant_id: int, now: datetime) -> list[TicketTarget]:
         """Running targets whose warning instant has come, the soonest due first."""
         rows = self._connection.execute(
