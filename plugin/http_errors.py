@@ -21,7 +21,7 @@ from plugin.services.ingest import InstallationChanged, InvalidEvent, UnknownAcc
 from plugin.services.previews import DueInstantOutOfRange, PolicyNotFound
 from plugin.services.queries import InvalidQuery
 from plugin.services.sessions import TokenReused, UnknownInstallation
-from plugin.services.settings_changes import DuplicateId, ItemNotFound, SettingsChanged, StaleSettings
+from plugin.services.settings_changes import DuplicateId, ItemInUse, ItemNotFound, SettingsChanged, StaleSettings
 from plugin.settings.loading import SettingsError, flatten_errors
 from plugin.store.limits import NotStorable
 
@@ -56,6 +56,7 @@ ERROR_ANSWERS: dict[type[Exception], tuple[int, str]] = {
     ItemNotFound: (404, "not_found"),
     PolicyNotFound: (404, "not_found"),
     DuplicateId: (409, "duplicate_id"),
+    ItemInUse: (409, "item_in_use"),
     SettingsChanged: (409, "settings_changed"),
     StaleSettings: (412, "settings_changed"),
     SettingsError: (422, "invalid_settings"),

@@ -11,7 +11,7 @@ from plugin.domain.calendar import NoBusinessTime
 from plugin.domain.events import TicketSnapshot
 from plugin.domain.policies import SlaPolicy, Target, match_policy
 from plugin.domain.rules import decide_priority
-from plugin.settings.loading import load_settings
+from plugin.settings.loading import SettingsError, in_item_terms, load_settings
 from plugin.store.records import TenantRecord
 
 from .settings_versions import settings_in_force
@@ -66,7 +66,11 @@ def preview_policy(uow: UnitOfWork, tenant: TenantRecord, policy: str | dict[str
         draft_document = copy.deepcopy(document)
         drafts = draft_document.setdefault("sla_policies", [])
         drafts[:] = [item for item in drafts if item.get("id") != policy.get("id")] + [policy]
-        chosen = _policy_by_id(load_settings(draft_document).policies, policy["id"])
+        try:
+            drafted = load_settings(draft_document)
+        except SettingsError as error:
+            raise SettingsError(in_item_terms(error.problems, draft_document, "sla_policies", policy["id"])) from None
+        chosen = _policy_by_id(drafted.policies, policy["id"])
     else:
         chosen = _policy_by_id(settings.policies, policy)
     due = [DuePreview(target.metric, target.minutes, due_instant(chosen, target, created_at))

@@ -13,7 +13,8 @@ from typing import Any
 
 from plugin.domain.calendar import NoBusinessTime
 from plugin.domain.policies import Settings
-from plugin.settings.loading import SettingsError, load_settings
+from plugin.domain.rules import same_name
+from plugin.settings.loading import ITEM_NOUNS, SettingsError, in_item_terms, read_settings
 from plugin.store.errors import Conflict
 from plugin.store.limits import nul_characters
 from plugin.store.records import TenantRecord
@@ -23,8 +24,6 @@ from .recompute import recompute_tickets
 from .settings_versions import settings_in_force
 from .unit_of_work import UnitOfWork
 
-# Sections of the settings document and what one item of each is called in messages.
-ITEM_NOUNS = {"calendars": "calendar", "prioritization_rules": "rule", "sla_policies": "policy"}
 RULES = "prioritization_rules"
 
 
@@ -45,6 +44,10 @@ class DuplicateId(ValueError):
     """An item with that id already exists."""
 
 
+class ItemInUse(RuntimeError):
+    """The item cannot be deleted: other items of the settings need it."""
+
+
 class SettingsChanged(RuntimeError):
     """Another change was saved at the same moment."""
 
@@ -62,7 +65,7 @@ def replace_settings(
             version, _document, _settings = settings_in_force(uow, tenant)
             if version != expected_version:
                 raise StaleSettings(f"the settings are at version {version}, not {expected_version}; reload them")
-        return _save(uow, tenant, document, change)
+        return _save(uow, tenant, document, change)[0]
 
 
 def create_item(
@@ -77,7 +80,8 @@ def create_item(
         if section == RULES and "position" not in item:
             item = {**item, "position": max((rule.get("position", 0) for rule in items), default=0) + 1}
         items.append(item)
-        return _save(uow, tenant, document, change), item
+        version, stored = _save_item(uow, tenant, document, change, section, item["id"])
+        return version, _stored_item(stored, section, item["id"])
 
 
 def replace_item(
@@ -93,16 +97,20 @@ def replace_item(
         if section == RULES and "position" not in item:
             item = {**item, "position": items[index].get("position", 0)}
         items[index] = item
-        return _save(uow, tenant, document, change), item
+        version, stored = _save_item(uow, tenant, document, change, section, item_id)
+        return version, _stored_item(stored, section, item_id)
 
 
 def delete_item(uow: UnitOfWork, tenant: TenantRecord, section: str, item_id: str, change: SettingsChange) -> int:
-    """Refused (SettingsError) when the rest of the document needs the item."""
+    """Refused (ItemInUse) when the rest of the document needs the item."""
     with uow:
         document = _editable_document(uow, tenant)
         items = document.setdefault(section, [])
-        del items[index_of(items, section, item_id)]
-        return _save(uow, tenant, document, change)
+        removed = items.pop(index_of(items, section, item_id))
+        users = _needed_by(document, section, removed)
+        if users:
+            raise ItemInUse(users)
+        return _save_item(uow, tenant, document, change, section, item_id)[0]
 
 
 def reorder_rules(
@@ -119,7 +127,8 @@ def reorder_rules(
         if problems:
             raise SettingsError(problems)
         document[RULES] = [{**rules[rule_id], "position": number} for number, rule_id in enumerate(ids, start=1)]
-        return _save(uow, tenant, document, change), document[RULES]
+        version, stored = _save(uow, tenant, document, change)
+        return version, stored[RULES]
 
 
 def index_of(items: list[dict[str, Any]], section: str, item_id: str) -> int:
@@ -134,24 +143,65 @@ def _editable_document(uow: UnitOfWork, tenant: TenantRecord) -> dict[str, Any]:
     return copy.deepcopy(settings_in_force(uow, tenant)[1])
 
 
-def _save(uow: UnitOfWork, tenant: TenantRecord, document: Any, change: SettingsChange) -> int:
-    """Validate and store a new version, recompute the open tickets under it (unless for new tickets
-    only), commit."""
+def _needed_by(document: dict[str, Any], section: str, removed: dict[str, Any]) -> str | None:
+    """Why the rest of ``document`` cannot do without ``removed``, in the item's terms; None if it can."""
+    policies = document.get("sla_policies") or []
+    if section == "calendars":
+        users = [policy.get("id") for policy in policies if policy.get("calendar") == removed.get("id")]
+        if users:
+            return f"calendar {removed.get('id')!r} is used by {_policies_named(users)}; change or delete them first"
+    if section == RULES:
+        product, channel = removed.get("product"), removed.get("channel")
+        if not any(same_name(rule.get("product"), product) and same_name(rule.get("channel"), channel)
+                   for rule in document.get(RULES) or []):
+            users = [policy.get("id") for policy in policies
+                     if same_name(policy.get("product"), product) and same_name(policy.get("channel"), channel)]
+            if users:
+                return (f"rule {removed.get('id')!r} is the only prioritization rule for product {product!r} and "
+                        f"channel {channel!r}, which {_policies_named(users)} needs; add another rule for them or "
+                        "delete the policy first")
+    return None
+
+
+def _policies_named(ids: list[Any]) -> str:
+    quoted = ", ".join(repr(policy_id) for policy_id in ids)
+    return f"policy {quoted}" if len(ids) == 1 else f"policies {quoted}"
+
+
+def _save_item(uow: UnitOfWork, tenant: TenantRecord, document: dict[str, Any], change: SettingsChange,
+               section: str, item_id: str) -> tuple[int, dict[str, Any]]:
+    """Save a document changed in one item; its problems are told in that item's terms."""
+    try:
+        return _save(uow, tenant, document, change)
+    except SettingsError as error:
+        raise SettingsError(in_item_terms(error.problems, document, section, item_id)) from None
+
+
+def _stored_item(document: dict[str, Any], section: str, item_id: str) -> dict[str, Any]:
+    return next(item for item in document[section] if item["id"] == item_id)
+
+
+def _save(uow: UnitOfWork, tenant: TenantRecord, document: Any, change: SettingsChange) -> tuple[int, dict[str, Any]]:
+    """Validate and store a new version (the document as read), recompute the open tickets under it
+    (unless for new tickets only), commit. Returns the version and the stored document."""
     problems = nul_characters(document)
     if problems:
         raise SettingsError(problems)
-    settings = load_settings(document)
-    problems = _unreachable_due_instants(settings, change.now)
+    if isinstance(document, dict) and "timezone" not in document:  # reports keep the installation's zone
+        document = {"timezone": tenant.timezone, **document}
+    read = read_settings(document)
+    problems = _unreachable_due_instants(read.settings, change.now)
     if problems:
         raise SettingsError(problems)
     try:
-        meta = uow.settings_versions.add(tenant.id, document, settings, change.author, change.now, change.apply_to)
+        meta = uow.settings_versions.add(tenant.id, read.document, read.settings, change.author, change.now,
+                                         change.apply_to)
         if change.apply_to == "open_tickets":
             recompute_tickets(uow, tenant.id, tenant.timezone, uow.tickets.open_ids(tenant.id), change.now)
         uow.commit()
     except Conflict:  # another change took the same version number first
         raise SettingsChanged("another change was saved at the same moment; reload the settings and retry") from None
-    return meta.version
+    return meta.version, read.document
 
 
 def _unreachable_due_instants(settings: Settings, now: datetime) -> list[str]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Container
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -15,6 +17,10 @@ from plugin.domain.rules import Condition, PrioritizationRule, name_key, same_na
 
 from .schemas import SettingsSchema
 
+# Sections of the settings document and what one item of each is called in messages.
+ITEM_NOUNS = {"calendars": "calendar", "prioritization_rules": "rule", "sla_policies": "policy"}
+_ITEM_PATH = re.compile(r"^(calendars|prioritization_rules|sla_policies)\[(\d+)\]\.?")
+
 
 class SettingsError(ValueError):
     """The document is not valid settings; ``problems`` are ``path: message`` lines."""
@@ -24,23 +30,58 @@ class SettingsError(ValueError):
         self.problems = problems
 
 
-def load_settings(document: Any) -> Settings:
+@dataclass(frozen=True)
+class ReadSettings:
+    """A valid document as read (defaults filled in, every value of its declared type: what is stored
+    and exported) and the settings it describes."""
+
+    document: dict[str, Any]
+    settings: Settings
+
+
+def read_settings(document: Any) -> ReadSettings:
+    """Validate a document whole; SettingsError lists every problem."""
     if not isinstance(document, dict):
         raise SettingsError(["settings: must be a JSON object"])
+    schema = SettingsSchema()
     try:
-        data = SettingsSchema().load(document)
+        data = schema.load(document)
     except ValidationError as error:
         raise SettingsError(flatten_errors(error.messages)) from None
     problems = list(_cross_reference_problems(data))
     if problems:
         raise SettingsError(problems)
     calendars = {item["id"]: _calendar(item) for item in data["calendars"]}
-    return Settings(
+    settings = Settings(
         timezone=data["timezone"],
         calendars=calendars,
         rules=tuple(_rule(item) for item in data["prioritization_rules"]),
         policies=tuple(_policy(item, calendars) for item in data["sla_policies"]),
     )
+    return ReadSettings(schema.dump(data), settings)
+
+
+def load_settings(document: Any) -> Settings:
+    return read_settings(document).settings
+
+
+def in_item_terms(problems: list[str], document: dict[str, Any], section: str, item_id: str) -> list[str]:
+    """Problems of a whole document as the sender of one item sees them: paths inside that item
+    relative to it (``calendar: …``), other items by their id (``policy 'p1' targets[0].minutes: …``)."""
+
+    def rewrite(problem: str) -> str:
+        match = _ITEM_PATH.match(problem)
+        if not match:
+            return problem
+        where, index, rest = match.group(1), int(match.group(2)), problem[match.end():]
+        items = document.get(where) or []
+        found = items[index].get("id") if index < len(items) and isinstance(items[index], dict) else None
+        name = f"{ITEM_NOUNS[where]} {found!r}" if found is not None else f"{ITEM_NOUNS[where]} #{index + 1}"
+        if where == section and found == item_id and not rest.startswith(":"):
+            return rest
+        return f"{name}{rest}" if rest.startswith(":") else f"{name} {rest}"
+
+    return [rewrite(problem) for problem in problems]
 
 
 def flatten_errors(messages: Any, path: str = "", root: str = "settings") -> list[str]:

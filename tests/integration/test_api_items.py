@@ -58,10 +58,10 @@ def test_items_round_trip(client, admin, kind):
     assert missing.get_json()["error"] == "not_found"
 
 
-def test_items_are_stored_in_the_settings_document_as_written(client, admin):
+def test_items_are_stored_in_the_settings_document_as_read(client, admin):
     client.post(f"{API}/calendars", json=CALENDAR, headers=admin)
     document = client.get(f"{API}/settings", headers=admin).get_json()
-    assert document["calendars"] == [CALENDAR]
+    assert document["calendars"] == [CALENDAR | {"holiday_preset": None}]  # every default, written out
 
 
 @pytest.mark.parametrize("kind", ["calendars", "rules", "policies"])
@@ -122,25 +122,28 @@ def test_an_sla_needs_a_rule_for_its_product_and_channel(client, admin):
     assert any("'Lemon'" in line and "needs a prioritization rule" in line for line in body["problems"])
 
 
-def test_a_policy_must_name_an_existing_calendar(client, admin):
+def test_a_policy_must_name_an_existing_calendar_and_the_error_speaks_of_the_policy_sent(client, admin):
     response = client.post(f"{API}/policies", json={**POLICY, "calendar": "nowhere"}, headers=admin)
     assert response.status_code == 422
-    assert any("no calendar has id 'nowhere'" in line for line in response.get_json()["problems"])
+    assert response.get_json()["problems"] == ["calendar: no calendar has id 'nowhere'"]
 
 
-def test_a_rule_that_an_sla_needs_cannot_be_deleted(client, admin):
+def test_a_rule_that_an_sla_needs_cannot_be_deleted_and_the_conflict_names_both(client, admin):
     response = client.delete(f"{API}/rules/orange-email-urgent", headers=admin)
-    assert response.status_code == 422
-    assert any("needs a prioritization rule" in line for line in response.get_json()["problems"])
+    assert response.status_code == 409
+    assert response.get_json() == {"error": "item_in_use", "message": (
+        "rule 'orange-email-urgent' is the only prioritization rule for product 'Orange' and channel 'email', "
+        "which policy 'orange-email-urgent' needs; add another rule for them or delete the policy first")}
     assert client.get(f"{API}/rules/orange-email-urgent", headers=admin).status_code == 200
 
 
-def test_a_calendar_that_a_policy_uses_cannot_be_deleted(client, admin):
+def test_a_calendar_that_a_policy_uses_cannot_be_deleted_and_the_conflict_names_the_policy(client, admin):
     client.post(f"{API}/calendars", json=CALENDAR, headers=admin)
     client.post(f"{API}/policies", json={**POLICY, "calendar": CALENDAR["id"]}, headers=admin)
     response = client.delete(f"{API}/calendars/{CALENDAR['id']}", headers=admin)
-    assert response.status_code == 422
-    assert any(f"no calendar has id '{CALENDAR['id']}'" in line for line in response.get_json()["problems"])
+    assert response.status_code == 409
+    assert response.get_json() == {"error": "item_in_use", "message": (
+        "calendar 'istanbul-office' is used by policy 'orange-email-high'; change or delete them first")}
     assert client.get(f"{API}/calendars/{CALENDAR['id']}", headers=admin).status_code == 200
 
 
@@ -248,7 +251,7 @@ def test_policy_preview_of_a_draft(client, admin):
     ({"policy": 7, "created_at": "2026-03-02T09:00:00Z"}, 422, "policy:"),
     ({"created_at": "2026-03-02T09:00:00Z"}, 422, "policy:"),
     ({"policy": {**POLICY, "targets": [{"metric": "resolution", "minutes": -5, "success_rate_percent": 80}]},
-      "created_at": "2026-03-02T09:00:00Z"}, 422, "sla_policies[1].targets[0].minutes:"),
+      "created_at": "2026-03-02T09:00:00Z"}, 422, "targets[0].minutes:"),
 ])
 def test_policy_preview_names_its_problems(client, admin, body, status, problem):
     response = client.post(f"{API}/policies/preview", json=body, headers=admin)

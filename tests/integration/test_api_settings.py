@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from plugin.settings.loading import read_settings
+
 SETTINGS = "/api/v1/settings"
 
 
@@ -32,13 +34,18 @@ def test_a_new_installation_has_empty_settings_in_its_time_zone(install, client)
     assert response.headers["ETag"] == '"0"'
 
 
-def test_put_then_get_returns_exactly_the_document(install, client, example_settings):
+def test_put_then_get_returns_the_document_as_read(install, client, example_settings):
     tenant = install("acme")
-    saved = client.put(SETTINGS, json=example_settings, headers=tenant.auth())
+    sent = {**example_settings, "sla_policies": [
+        {key: value for key, value in policy.items() if key not in ("enabled", "pause_statuses")}
+        for policy in example_settings["sla_policies"]]}
+    saved = client.put(SETTINGS, json=sent, headers=tenant.auth())
     assert saved.status_code == 200, saved.get_json()
     assert saved.headers["X-Settings-Version"] == "1"
     read = client.get(SETTINGS, headers=tenant.auth())
-    assert read.get_json() == example_settings
+    assert read.get_json() == read_settings(sent).document
+    assert [(policy["enabled"], policy["pause_statuses"]) for policy in read.get_json()["sla_policies"]] == [
+        (True, ["pending", "on_hold"])]  # the defaults the plugin applies, written out
     assert read.headers["ETag"] == '"1"'
 
 
@@ -52,7 +59,7 @@ def test_every_change_is_a_new_audited_version(install, client, config, example_
     assert [entry["version"] for entry in versions] == [2, 1]
     assert all(entry["created_by"] == "user-1" and entry["created_at"].endswith("Z") for entry in versions)
     first = client.get(f"{SETTINGS}/versions/1", headers=tenant.auth())
-    assert first.get_json() == example_settings
+    assert first.get_json() == read_settings(example_settings).document
     assert client.get(f"{SETTINGS}/versions/9", headers=tenant.auth()).status_code == 404
 
 
@@ -79,7 +86,7 @@ def test_an_invalid_document_changes_nothing_and_every_problem_is_named(install,
         assert path in problems
     assert body["message"]
     after = client.get(SETTINGS, headers=tenant.auth())
-    assert after.get_json() == example_settings
+    assert after.get_json() == read_settings(example_settings).document
     assert after.headers["X-Settings-Version"] == "1"
 
 

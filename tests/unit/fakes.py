@@ -33,7 +33,7 @@ from plugin.domain.engine import TargetState
 from plugin.domain.policies import Settings
 from plugin.host.commands import HostCommand
 from plugin.host.payloads import parse_event
-from plugin.settings.loading import load_settings
+from plugin.settings.loading import load_settings, read_settings
 from plugin.store.db import json_text
 from plugin.store.errors import Conflict
 from plugin.store.limits import findable, identifier, text
@@ -543,6 +543,11 @@ if TYPE_CHECKING:  # mypy's proof that the fake offers what the services take
 
 EXAMPLE = Path(__file__).parents[1] / "data" / "desk360_example"
 SEALED_SECRET = b"sealed webhook secret"
+
+
+def as_read(document: dict[str, Any]) -> dict[str, Any]:
+    """A settings document (or one item of it) as the plugin stores it: defaults filled in."""
+    return read_settings(document).document
 
 
 def example_settings() -> dict[str, Any]:

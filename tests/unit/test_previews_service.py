@@ -99,11 +99,14 @@ def test_an_unknown_policy_is_not_found(uow: FakeUnitOfWork, tenant: TenantRecor
         preview_policy(uow, tenant, "nope", MONDAY)
 
 
-def test_an_invalid_draft_names_its_problems(uow: FakeUnitOfWork, tenant: TenantRecord) -> None:
-    with pytest.raises(SettingsError, match=r"sla_policies\[0\]\.calendar: no calendar has id 'home'"):
+def test_an_invalid_draft_is_told_in_the_drafts_own_terms(uow: FakeUnitOfWork, tenant: TenantRecord) -> None:
+    with pytest.raises(SettingsError) as calendar:
         preview_policy(uow, tenant, draft(calendar="home"), MONDAY)
-    with pytest.raises(SettingsError, match="already covers product 'Orange'"):
+    assert calendar.value.problems == ["calendar: no calendar has id 'home'"]
+    with pytest.raises(SettingsError) as twin:
         preview_policy(uow, tenant, draft(id="twin"), MONDAY)
+    assert twin.value.problems == ["policy 'twin': policy 'orange-email-urgent' already covers product 'Orange', "
+                                   "channel 'email', priority 'urgent'"]
 
 
 def test_a_due_instant_past_the_year_9999_is_out_of_range(uow: FakeUnitOfWork, tenant: TenantRecord) -> None:

@@ -29,6 +29,7 @@ from plugin.store.records import InboxCounts, TenantRecord, TicketRecord, Versio
 from tests.unit.fakes import (
     EXAMPLE,
     FakeUnitOfWork,
+    as_read,
     created,
     deliver,
     example_events,
@@ -70,9 +71,9 @@ def test_a_new_tenant_reads_version_zero_and_the_empty_document(uow: FakeUnitOfW
     assert list_items(uow, globex, RULES) == (0, [])
 
 
-def test_the_document_read_is_exactly_the_one_saved(uow: FakeUnitOfWork, tenant: TenantRecord,
-                                                    globex: TenantRecord) -> None:
-    assert settings_document(uow, tenant) == (1, example_settings())
+def test_the_document_read_is_the_one_saved_as_the_plugin_read_it(uow: FakeUnitOfWork, tenant: TenantRecord,
+                                                                   globex: TenantRecord) -> None:
+    assert settings_document(uow, tenant) == (1, as_read(example_settings()))
     assert settings_document(uow, globex)[0] == 0
 
 
@@ -87,7 +88,7 @@ def test_the_audit_trail_comes_newest_first(uow: FakeUnitOfWork, tenant: TenantR
 def test_any_saved_version_can_be_read_back(uow: FakeUnitOfWork, tenant: TenantRecord, globex: TenantRecord) -> None:
     replace_settings(uow, tenant, example_settings() | {"timezone": "Asia/Tokyo"}, SettingsChange("bob", SAVED))
 
-    assert settings_version(uow, tenant, 1) == example_settings()
+    assert settings_version(uow, tenant, 1) == as_read(example_settings())
     assert settings_version(uow, tenant, 2)["timezone"] == "Asia/Tokyo"
     for version in (0, 3, 2**40):
         with pytest.raises(ItemNotFound, match=f"there is no settings version {version}"):
@@ -107,7 +108,7 @@ def test_rules_are_listed_in_the_order_they_are_tried(uow: FakeUnitOfWork, tenan
 
 
 def test_an_item_is_read_by_its_id(uow: FakeUnitOfWork, tenant: TenantRecord) -> None:
-    assert get_item(uow, tenant, "sla_policies", POLICY) == (1, example_settings()["sla_policies"][0])
+    assert get_item(uow, tenant, "sla_policies", POLICY) == (1, as_read(example_settings())["sla_policies"][0])
     with pytest.raises(ItemNotFound, match="no calendar has id 'office'"):
         get_item(uow, tenant, "calendars", "office")
 

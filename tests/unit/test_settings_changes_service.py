@@ -13,6 +13,7 @@ from plugin.domain.engine import TargetState
 from plugin.services.processing import process_inbox_batch
 from plugin.services.settings_changes import (
     DuplicateId,
+    ItemInUse,
     ItemNotFound,
     SettingsChange,
     SettingsChanged,
@@ -30,6 +31,7 @@ from plugin.store.records import TenantRecord, TicketRecord, VersionEntry
 from tests.unit.fakes import (
     FakeSettingsVersions,
     FakeUnitOfWork,
+    as_read,
     created,
     deliver,
     example_settings,
@@ -95,11 +97,11 @@ def test_every_change_is_a_new_version_saved_with_its_author_and_time(
 ) -> None:
     assert replace_settings(uow, tenant, with_minutes(60), SettingsChange("bob", LATER, "new_tickets")) == 2
 
-    assert in_force(uow, tenant) == (2, with_minutes(60))
+    assert in_force(uow, tenant) == (2, as_read(with_minutes(60)))
     with uow:
         assert uow.settings_versions.history(tenant.id) == [VersionEntry(1, NOW, "ada", "open_tickets"),
                                                             VersionEntry(2, LATER, "bob", "new_tickets")]
-        assert uow.settings_versions.document(tenant.id, 1) == example_settings()
+        assert uow.settings_versions.document(tenant.id, 1) == as_read(example_settings())
 
 
 def test_an_invalid_document_changes_nothing_and_every_problem_is_named(
@@ -117,7 +119,7 @@ def test_an_invalid_document_changes_nothing_and_every_problem_is_named(
         "prioritization_rules[0].priority: Must be one of: urgent, high, normal, low.",
         "sla_policies[0].targets[0].minutes: Must be greater than or equal to 1 and less than or equal to 527040.",
     ]
-    assert in_force(uow, tenant) == (1, example_settings())
+    assert in_force(uow, tenant) == (1, as_read(example_settings()))
     assert uow.committed == commits
 
 
@@ -253,6 +255,15 @@ def test_a_policy_id_the_store_cannot_hold_is_refused_when_the_settings_are_save
         replace_settings(uow, tenant, document, CHANGE)
 
 
+def test_a_document_without_a_time_zone_keeps_the_installations(uow: FakeUnitOfWork) -> None:
+    tenant = install_tenant(uow, "istanbul", timezone="Europe/Istanbul")
+    document = {key: value for key, value in example_settings().items() if key != "timezone"}
+
+    replace_settings(uow, tenant, document, CHANGE)
+
+    assert in_force(uow, tenant)[1]["timezone"] == "Europe/Istanbul"
+
+
 def test_saving_over_the_version_read_succeeds_and_over_another_is_stale(
     uow: FakeUnitOfWork, tenant: TenantRecord
 ) -> None:
@@ -260,7 +271,7 @@ def test_saving_over_the_version_read_succeeds_and_over_another_is_stale(
 
     with pytest.raises(StaleSettings, match="at version 2, not 1"):
         replace_settings(uow, tenant, with_minutes(45), CHANGE, expected_version=1)
-    assert in_force(uow, tenant) == (2, with_minutes(60))
+    assert in_force(uow, tenant) == (2, as_read(with_minutes(60)))
 
 
 def test_a_new_tenant_saves_over_version_zero(uow: FakeUnitOfWork) -> None:
@@ -288,8 +299,9 @@ def test_a_change_that_loses_the_race_for_its_version_number_is_refused(
 
 
 def test_an_item_is_added_in_a_new_version(uow: FakeUnitOfWork, tenant: TenantRecord) -> None:
-    assert create_item(uow, tenant, CALENDARS, CALENDAR, CHANGE) == (2, CALENDAR)
-    assert in_force(uow, tenant)[1][CALENDARS] == [CALENDAR]
+    stored = CALENDAR | {"holidays": [], "holiday_preset": None}  # as read: defaults filled in
+    assert create_item(uow, tenant, CALENDARS, CALENDAR, CHANGE) == (2, stored)
+    assert in_force(uow, tenant)[1][CALENDARS] == [stored]
 
 
 def test_a_new_rule_goes_last_unless_it_has_a_position(uow: FakeUnitOfWork, tenant: TenantRecord) -> None:
@@ -319,8 +331,10 @@ def test_an_item_is_replaced_whole_and_a_rule_keeps_its_place(uow: FakeUnitOfWor
     create_item(uow, tenant, RULES, VIP_RULE, CHANGE)
     replacement = {key: value for key, value in VIP_RULE.items() if key != "conditions"} | {"priority": "normal"}
 
-    assert replace_item(uow, tenant, RULES, "vip", replacement, CHANGE) == (3, {**replacement, "position": 2})
-    assert in_force(uow, tenant)[1][RULES][1] == {**replacement, "position": 2}
+    stored = as_read({RULES: [{**replacement, "position": 2}]})[RULES][0]
+    assert stored["conditions"] == [] and stored["match"] == "all"
+    assert replace_item(uow, tenant, RULES, "vip", replacement, CHANGE) == (3, stored)
+    assert in_force(uow, tenant)[1][RULES][1] == stored
 
 
 def test_replacing_must_keep_the_id_of_the_url(uow: FakeUnitOfWork, tenant: TenantRecord) -> None:
@@ -346,10 +360,68 @@ def test_a_deleted_item_is_gone_from_the_new_version(uow: FakeUnitOfWork, tenant
     assert in_force(uow, tenant)[1][CALENDARS] == []
 
 
-def test_an_item_the_rest_of_the_document_needs_cannot_be_deleted(uow: FakeUnitOfWork, tenant: TenantRecord) -> None:
-    with pytest.raises(SettingsError, match="needs a prioritization rule for that product and channel first"):
+def test_the_only_rule_a_policy_needs_cannot_be_deleted_and_the_answer_names_both(
+    uow: FakeUnitOfWork, tenant: TenantRecord
+) -> None:
+    with pytest.raises(ItemInUse) as refused:
         delete_item(uow, tenant, RULES, POLICY, CHANGE)
-    assert in_force(uow, tenant) == (1, example_settings())
+
+    assert str(refused.value) == (
+        "rule 'orange-email-urgent' is the only prioritization rule for product 'Orange' and channel 'email', "
+        "which policy 'orange-email-urgent' needs; add another rule for them or delete the policy first")
+    assert in_force(uow, tenant) == (1, as_read(example_settings()))
+
+
+def test_a_rule_with_a_sibling_for_its_product_and_channel_can_be_deleted(
+    uow: FakeUnitOfWork, tenant: TenantRecord
+) -> None:
+    create_item(uow, tenant, RULES, {**VIP_RULE, "product": " orange", "channel": "EMAIL"}, CHANGE)
+    assert delete_item(uow, tenant, RULES, POLICY, CHANGE) == 3
+
+
+def test_a_calendar_a_policy_uses_cannot_be_deleted_and_the_answer_names_the_policies(
+    uow: FakeUnitOfWork, tenant: TenantRecord
+) -> None:
+    create_item(uow, tenant, CALENDARS, CALENDAR, CHANGE)
+    create_item(uow, tenant, RULES, {**VIP_RULE, "id": "chat", "channel": "chat"}, CHANGE)
+    policy = example_settings()[POLICIES][0]
+    replace_item(uow, tenant, POLICIES, POLICY, {**policy, "calendar": "office"}, CHANGE)
+
+    with pytest.raises(ItemInUse, match=r"^calendar 'office' is used by policy 'orange-email-urgent'; change or "
+                                        r"delete them first$"):
+        delete_item(uow, tenant, CALENDARS, "office", CHANGE)
+    create_item(uow, tenant, POLICIES, {**policy, "id": "chat", "channel": "chat", "calendar": "office"}, CHANGE)
+    with pytest.raises(ItemInUse, match=r"^calendar 'office' is used by policies 'orange-email-urgent', 'chat';"):
+        delete_item(uow, tenant, CALENDARS, "office", CHANGE)
+    assert [calendar["id"] for calendar in in_force(uow, tenant)[1][CALENDARS]] == ["office"]
+
+
+def test_an_item_is_told_its_problems_in_its_own_terms(uow: FakeUnitOfWork, tenant: TenantRecord) -> None:
+    policy = example_settings()[POLICIES][0]
+    with pytest.raises(SettingsError) as unknown_calendar:
+        replace_item(uow, tenant, POLICIES, POLICY, {**policy, "calendar": "office"}, CHANGE)
+    with pytest.raises(SettingsError) as without_rule:
+        create_item(uow, tenant, POLICIES, {**policy, "id": "chat", "channel": "chat"}, CHANGE)
+
+    assert unknown_calendar.value.problems == ["calendar: no calendar has id 'office'"]
+    assert without_rule.value.problems == [
+        "policy 'chat': an SLA for product 'Orange' and channel 'chat' needs a prioritization rule for that "
+        "product and channel first"]
+
+
+def test_another_item_a_change_breaks_is_named_by_its_id(uow: FakeUnitOfWork, tenant: TenantRecord) -> None:
+    create_item(uow, tenant, CALENDARS, CALENDAR, CHANGE)
+    policy = example_settings()[POLICIES][0]
+    one_minute_a_week = CALENDAR | {"hours": {"mon": [["09:00", "09:01"]]}}
+    long_target = {**policy, "calendar": "office", "targets": [{"metric": "resolution", "minutes": 10_000,
+                                                                  "success_rate_percent": 90}]}
+    replace_item(uow, tenant, POLICIES, POLICY, long_target, CHANGE)
+
+    with pytest.raises(SettingsError) as refused:
+        replace_item(uow, tenant, CALENDARS, "office", one_minute_a_week, CHANGE)
+
+    [problem] = refused.value.problems
+    assert problem.startswith("policy 'orange-email-urgent' targets[0].minutes: ")
 
 
 def test_reordering_numbers_the_rules_one_to_n_in_the_order_given(uow: FakeUnitOfWork, tenant: TenantRecord) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from plugin.settings import SettingsError, load_settings
+from plugin.settings.loading import read_settings
 
 EXAMPLE = Path(__file__).parents[1] / "data" / "desk360_example" / "settings.json"
 
@@ -42,6 +43,22 @@ def test_the_worked_example_loads() -> None:
     assert settings.policies[0].targets[0].minutes == 30
     assert settings.policies[0].calendar is None
     assert settings.policies[0].pause_statuses == frozenset()
+
+
+def test_the_document_as_read_has_every_default_and_every_value_of_its_type() -> None:
+    sent = document()
+    del sent["sla_policies"][0]["pause_statuses"]
+    sent["sla_policies"][0]["targets"][0]["success_rate_percent"] = 80
+
+    read = read_settings(sent).document
+
+    policy = read["sla_policies"][0]
+    assert (policy["pause_statuses"], policy["enabled"], policy["warn_before_minutes"]) == (["pending", "on_hold"],
+                                                                                             True, None)
+    assert policy["targets"][0]["success_rate_percent"] == 80.0
+    assert read["calendars"][0]["holidays"] == ["2026-01-01", {"date": "2026-04-23",
+                                                               "name": "National Sovereignty Day"}]
+    assert read_settings(read).document == read  # reading it again changes nothing
 
 
 def test_a_calendar_with_windows_and_holidays_loads() -> None:

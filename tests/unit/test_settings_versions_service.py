@@ -10,7 +10,7 @@ import pytest
 from plugin.services.settings_changes import SettingsChange, replace_settings
 from plugin.services.settings_versions import empty_document, settings_in_force, version_for_ticket
 from plugin.store.records import VersionMeta
-from tests.unit.fakes import FakeUnitOfWork, example_settings, install_tenant
+from tests.unit.fakes import FakeUnitOfWork, as_read, example_settings, install_tenant
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -42,7 +42,7 @@ def test_the_newest_version_is_in_force_whatever_it_applies_to() -> None:
     with uow:
         version, document, settings = settings_in_force(uow, tenant)
 
-    assert (version, document, settings.timezone) == (2, newer, "Europe/Berlin")
+    assert (version, document, settings.timezone) == (2, as_read(newer), "Europe/Berlin")
 
 
 def test_a_tenant_sees_only_its_own_versions() -> None:
