@@ -40,7 +40,7 @@ class Config:
         env = os.environ if env is None else env
         missing = [name for name in ("SLA_APP_SECRET", "SLA_ENCRYPTION_KEY") if not env.get(name)]
         if missing:
-            raise ConfigError(f"{' and '.join(missing)}: not set; {MAKE_KEYS} (see README: Running the plugin)")
+            raise ConfigError(f"{' and '.join(missing)}: not set; {MAKE_KEYS} (see docs/configuration.md)")
         database_url = setting(env, "SLA_DATABASE_URL", database_url_setting, DEFAULT_DATABASE_URL)
         # SQLite's one writer holds webhooks back while a batch is applied: smaller batches there.
         default_batch = "200" if database_url.startswith("sqlite") else "500"
