@@ -21,8 +21,10 @@ from plugin.config import (
     setting,
     whole_number,
 )
+from plugin.input_files import InputFileError
 from plugin.report_formats import write_simulation
-from plugin.simulate import InputFileError, read_settings_file, replay_events_file
+from plugin.settings_commands import add_settings_commands
+from plugin.simulate import read_settings_file, replay_events_file
 
 USAGE_ERROR = 2
 DEFAULT_BIND = "127.0.0.1:8000"
@@ -83,6 +85,8 @@ def _parser() -> argparse.ArgumentParser:
                                            "marketplace app) and SLA_ENCRYPTION_KEY (a Fernet key, for secrets at "
                                            "rest), e.g. eval \"$(sla-plugin keys)\".")
     keys.set_defaults(run=_keys)
+
+    add_settings_commands(commands, _checked)
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)

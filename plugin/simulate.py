@@ -6,7 +6,6 @@ have been last month under this draft policy?" gets the answer the plugin would 
 
 from __future__ import annotations
 
-import json
 import marshal
 import tempfile
 import zlib
@@ -22,18 +21,15 @@ from plugin.domain.engine import TicketOutcome, evaluate_ticket
 from plugin.domain.events import Message, TicketEvent, TicketSnapshot
 from plugin.domain.policies import Settings
 from plugin.host.payloads import PayloadError, parse_event
+from plugin.input_files import InputFileError, read_json_file
 from plugin.settings.loading import SettingsError, load_settings
 
 SLICE_BYTES = 4 * 2**20  # events of about this much JSON are replayed together
 MAX_SLICES = 256
 
 
-class InputFileError(ValueError):
-    """A settings or events file that cannot be used; the message names file, line and problem."""
-
-
 def read_settings_file(path: Path) -> Settings:
-    document = _read_json_file(path)
+    document = read_json_file(path)
     try:
         return load_settings(document)
     except SettingsError as error:
@@ -165,14 +161,3 @@ def _first_clause(error: ValueError) -> str:
     return str(error).split(":")[0]
 
 
-def _read_json_file(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise InputFileError(f"{path}: cannot be read ({error.strerror})") from None
-    except UnicodeDecodeError:
-        raise InputFileError(f"{path}: not UTF-8 text") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputFileError(f"{path}:{error.lineno}: not valid JSON ({error.msg})") from None
