@@ -11,8 +11,8 @@ from plugin import api
 from plugin.config import Config
 from plugin.http_errors import register_error_handlers
 from plugin.lifecycle.routes import blueprint as lifecycle_blueprint
+from plugin.logs import configure_logging
 from plugin.observability import blueprint as ops_blueprint
-from plugin.observability import configure_logging
 from plugin.runtime import Runtime, wall_clock
 from plugin.webhooks.routes import blueprint as webhooks_blueprint
 

@@ -107,7 +107,8 @@ def _serve(args: argparse.Namespace) -> int:
     bind, workers = _checked(lambda: (args.bind or setting(os.environ, "SLA_BIND", bind_setting, DEFAULT_BIND),
                                       args.workers or setting(os.environ, "SLA_WORKERS", whole_number(1), "2")))
     threads = _checked(lambda: args.threads or setting(os.environ, "SLA_THREADS", whole_number(1), "1"))
-    serve(config, bind, workers, threads, upgrade_schema=not args.no_upgrade)
+    _prepare_store(config, upgrade_schema=not args.no_upgrade)
+    serve(bind, workers, threads)
     return 0
 
 
@@ -115,10 +116,7 @@ def _worker(args: argparse.Namespace) -> int:
     from plugin.worker import WorkerOptions, run_worker  # noqa: PLC0415
 
     config = _config()
-    if not args.no_upgrade:
-        from plugin.store.migrate import upgrade  # noqa: PLC0415
-
-        upgrade(config.database_url)
+    _prepare_store(config, upgrade_schema=not args.no_upgrade)
     batch_size = args.batch_size or config.batch_size
     run_worker(config, WorkerOptions(batch_size, args.poll_seconds, args.exit_when_idle))
     return 0
@@ -127,9 +125,11 @@ def _worker(args: argparse.Namespace) -> int:
 def _run_both(args: argparse.Namespace) -> int:
     from plugin.supervisor import run_together  # noqa: PLC0415
 
-    _config()  # a bad setting is reported once, here, not by both children
+    config = _config()  # a bad setting is reported once, here, not by both children
     bind, workers = _checked(lambda: (args.bind or setting(os.environ, "SLA_BIND", bind_setting, DEFAULT_BIND),
                                       args.workers or setting(os.environ, "SLA_WORKERS", whole_number(1), "2")))
+    _checked(lambda: setting(os.environ, "SLA_THREADS", whole_number(1), "1"))  # serve's, read by the child
+    _prepare_store(config, upgrade_schema=True)
     return run_together(bind, workers)
 
 
@@ -142,6 +142,17 @@ def _keys(_args: argparse.Namespace) -> int:
     print(f"export SLA_APP_SECRET=whsec_{base64.b64encode(secrets.token_bytes(32)).decode()}")
     print(f"export SLA_ENCRYPTION_KEY={Fernet.generate_key().decode()}")
     return 0
+
+
+def _prepare_store(config: Config, upgrade_schema: bool) -> None:
+    """Schema upgraded and stored secrets readable, or one line and a non-zero exit."""
+    from plugin.startup import StoreUnavailable, prepare_store  # noqa: PLC0415
+
+    try:
+        _checked(lambda: prepare_store(config, upgrade_schema))
+    except StoreUnavailable as error:
+        print(f"sla-plugin: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 def _checked(read: Callable[[], T]) -> T:

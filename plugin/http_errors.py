@@ -11,10 +11,12 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify
+from prometheus_client import Counter
 from werkzeug.exceptions import HTTPException
 
 from plugin.domain.calendar import NoBusinessTime
 from plugin.json_bodies import MalformedBody
+from plugin.security.secrets import SecretUnreadable
 from plugin.security.signatures import SignatureError
 from plugin.security.tokens import TokenError
 from plugin.services.ingest import InstallationChanged, InvalidEvent, UnknownAccount
@@ -26,6 +28,8 @@ from plugin.settings.loading import SettingsError, flatten_errors
 from plugin.store.limits import NotStorable
 
 log = logging.getLogger("sla.http")
+ERROR_ANSWERS_SENT = Counter("sla_http_errors_total", "Error answers by HTTP status and error code",
+                             ["status", "error"])
 
 
 class ApiError(Exception):
@@ -63,6 +67,7 @@ ERROR_ANSWERS: dict[type[Exception], tuple[int, str]] = {
     NoBusinessTime: (422, "no_business_time"),
     DueInstantOutOfRange: (422, "out_of_range"),
     InstallationChanged: (503, "installation_changed"),
+    SecretUnreadable: (503, "secrets_unreadable"),  # the key was changed under a running plugin
 }
 KNOWN_ERRORS = tuple(ERROR_ANSWERS)
 
@@ -73,6 +78,7 @@ def error_answer(error: Exception) -> tuple[int, str]:
 
 
 def error_response(status: int, code: str, message: str, **extra: Any) -> tuple[Response, int]:
+    ERROR_ANSWERS_SENT.labels(str(status), code).inc()
     return jsonify({"error": code, "message": message, **extra}), status
 
 

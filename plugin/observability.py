@@ -1,13 +1,9 @@
-"""Metrics (Prometheus), health checks and structured logs without secrets."""
+"""Metrics (Prometheus) and health checks."""
 
 from __future__ import annotations
 
-import json
-import logging
 import os
-import sys
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, jsonify
@@ -75,38 +71,3 @@ def store_metrics(figures: OperationalFigures, now: datetime) -> str:
     lines += ["# HELP sla_inbox_lag_seconds How long the oldest pending event has waited for the processor",
               "# TYPE sla_inbox_lag_seconds gauge", f"sla_inbox_lag_seconds {figures.inbox_lag_seconds(now):.3f}"]
     return "\n".join(lines) + "\n"
-
-
-class JsonLogFormatter(logging.Formatter):
-    """One JSON object per line. Only whitelisted context keys are written: never a token or a secret."""
-
-    CONTEXT_KEYS = ("account_id", "webhook_id", "reason", "ticket_id", "command", "status")
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {"level": record.levelname.lower(), "event": record.getMessage(), "logger": record.name}
-        entry.update({key: getattr(record, key) for key in self.CONTEXT_KEYS if hasattr(record, key)})
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry)
-
-
-class _StderrHandler(logging.StreamHandler):
-    """Writes to whatever sys.stderr is when a record is emitted (it may be replaced after start-up)."""
-
-    @property
-    def stream(self) -> Any:
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _value: Any) -> None:
-        pass
-
-
-def configure_logging(level: str = "INFO") -> None:
-    handler = _StderrHandler()
-    handler.setFormatter(JsonLogFormatter())
-    root = logging.getLogger("sla")
-    if not root.handlers:
-        root.addHandler(handler)
-        root.setLevel(level)
-        root.propagate = False

@@ -8,8 +8,6 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from plugin.config import Config
-
 
 class _Gunicorn(BaseApplication):
     def __init__(self, options: dict[str, Any]) -> None:
@@ -39,6 +37,7 @@ def gunicorn_options(bind: str, workers: int, threads: int) -> dict[str, Any]:
         "threads": threads,
         "accesslog": None,
         "errorlog": "-",
+        "logger_class": "plugin.logs.JsonGunicornLogger",
         "timeout": 30,
         "graceful_timeout": 10,
         "preload_app": False,
@@ -46,11 +45,9 @@ def gunicorn_options(bind: str, workers: int, threads: int) -> dict[str, Any]:
     }
 
 
-def serve(config: Config, bind: str, workers: int, threads: int = 1, upgrade_schema: bool = True) -> None:
-    if upgrade_schema:
-        from plugin.store.migrate import upgrade  # noqa: PLC0415
-
-        upgrade(config.database_url)
+def serve(bind: str, workers: int, threads: int = 1) -> None:
+    """Run gunicorn (each worker builds its app from the environment); the store is prepared first
+    (``plugin.startup``)."""
     # Metrics of all workers are added up through files in this folder (prometheus-client's way).
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="sla-metrics-"))
     _Gunicorn(gunicorn_options(bind, workers, threads)).run()

@@ -1,7 +1,7 @@
 """``sla-plugin run``: ``serve`` and ``worker`` side by side on one machine, as one command.
 
 Each runs as its own child process (the same commands an operator would run apart); the schema is
-upgraded once, first. SIGTERM or SIGINT is passed on to both; when either child exits, the other
+upgraded once, first, by the command. SIGTERM or SIGINT is passed on to both; when either child exits, the other
 is stopped too, and the exit code is the first one's.
 """
 
@@ -14,12 +14,9 @@ import sys
 import time
 from types import FrameType
 
-from plugin.config import Config
-from plugin.store.migrate import upgrade
-
 
 def run_together(bind: str, web_workers: int) -> int:
-    upgrade(Config.from_env().database_url)
+    """Start both children (the caller has prepared the store) and wait for either to exit."""
     command = [sys.executable, "-m", "plugin.cli"]
     children = [
         subprocess.Popen([*command, "serve", "--bind", bind, "--workers", str(web_workers), "--no-upgrade"]),

@@ -18,7 +18,7 @@ from datetime import datetime
 from types import FrameType
 
 from plugin.config import Config
-from plugin.observability import configure_logging
+from plugin.logs import configure_logging
 from plugin.runtime import Runtime, wall_clock
 from plugin.services.processing import DEFAULT_BATCH_SIZE, process_inbox_batch
 from plugin.store.errors import is_transient

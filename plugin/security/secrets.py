@@ -5,6 +5,10 @@ from __future__ import annotations
 from cryptography.fernet import Fernet, InvalidToken
 
 
+class SecretUnreadable(ValueError):
+    """A stored secret does not open with the configured key (SLA_ENCRYPTION_KEY was changed)."""
+
+
 class SecretBox:
     def __init__(self, key: str) -> None:
         try:
@@ -23,7 +27,8 @@ class SecretBox:
             try:
                 opened = self._fernet.decrypt(sealed).decode()
             except InvalidToken as error:
-                raise ValueError("a stored secret cannot be decrypted with the configured key") from error
+                raise SecretUnreadable("a stored secret does not open with SLA_ENCRYPTION_KEY: it is not the key "
+                                       "the secrets were sealed with") from error
             if len(self._opened) >= 1024:
                 self._opened.clear()
             self._opened[sealed] = opened

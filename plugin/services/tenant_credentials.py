@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from threading import Lock
 
+from plugin.security.secrets import SecretBox, SecretUnreadable
 from plugin.store.records import TenantCredentials
 
 from .unit_of_work import UnitOfWork
@@ -46,3 +47,23 @@ class RememberedCredentials:
     def forget(self, account_id: str) -> None:
         with self._lock:
             self._known.pop(account_id, None)
+
+
+class StoredSecretsUnreadable(RuntimeError):
+    """The configured encryption key does not open the secrets already stored."""
+
+
+def check_stored_secrets_open(uow: UnitOfWork, box: SecretBox) -> None:
+    """Refuse to start with an encryption key that is not the one the stored secrets were sealed
+    with: every webhook of every tenant would fail to verify."""
+    with uow:
+        newest = uow.tenants.newest_sealed_secret()
+    if newest is None:
+        return
+    account_id, sealed = newest
+    try:
+        box.open(sealed)
+    except SecretUnreadable:
+        raise StoredSecretsUnreadable(
+            f"SLA_ENCRYPTION_KEY: does not open the secrets stored for account {account_id!r} (and the others "
+            "sealed with the same key); start with the key they were sealed with") from None

@@ -10,6 +10,7 @@ import logging
 import time
 
 from flask import Blueprint, Response, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from plugin.http_errors import KNOWN_ERRORS, error_answer
 from plugin.observability import WEBHOOK_SECONDS, WEBHOOKS
@@ -24,7 +25,12 @@ log = logging.getLogger("sla.webhooks")
 def receive(account_id: str) -> tuple[Response, int]:
     started = time.perf_counter()
     runtime = current_runtime()
-    body = request.get_data(cache=False)  # over 1 MiB: 413 before anything else
+    try:
+        body = request.get_data(cache=False)  # over 1 MiB: 413 before anything else
+    except RequestEntityTooLarge:
+        WEBHOOKS.labels("rejected_body_too_large").inc()
+        log.warning("webhook.rejected.body_too_large", extra={"account_id": account_id})
+        raise
     try:
         received = receive_webhook(runtime.uow(), runtime.credentials, runtime.box, account_id, body,
                                    request.headers, runtime.now())

@@ -51,6 +51,24 @@ def test_metrics_count_processed_duplicate_and_rejected_webhooks(
     assert 'sla_outbox_commands{status="pending"} 1' in after
 
 
+def test_metrics_count_bodies_too_large_on_every_endpoint(
+    install: Callable[..., InstalledTenant], client: FlaskClient,
+) -> None:
+    tenant = install("acme")
+    before = client.get("/metrics").get_data(as_text=True)
+    huge = json.dumps({"padding": "x" * (1024 * 1024)})
+    answers = [client.post("/webhooks/acme", data=huge, headers=signed_headers(tenant.webhook_secret, huge)),
+               client.post("/lifecycle/install", data=huge, headers={"Content-Type": "application/json"}),
+               client.put("/api/v1/settings", data=huge, headers=tenant.auth() | {"Content-Type": "application/json"})]
+    after = client.get("/metrics").get_data(as_text=True)
+
+    assert [answer.status_code for answer in answers] == [413, 413, 413]
+    assert metric(after, 'sla_webhooks_total{result="rejected_body_too_large"}') - metric(
+        before, 'sla_webhooks_total{result="rejected_body_too_large"}') == 1
+    assert metric(after, 'sla_http_errors_total{error="body_too_large",status="413"}') - metric(
+        before, 'sla_http_errors_total{error="body_too_large",status="413"}') == 3
+
+
 def test_logs_never_carry_tokens_or_secrets(
     client: FlaskClient, config: Any, capfd: pytest.CaptureFixture[str]
 ) -> None:

@@ -17,11 +17,12 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from plugin.security.secrets import SecretBox
 from plugin.services.ingest import InstallationChanged
 from plugin.store.models import InboxEntry, OutboxCommand, SlaTarget, StoredEvent, Ticket
 from plugin.webhooks import routes
-from tests.integration.conftest import InstalledTenant, process_inbox, stored
-from tests.support import signed_headers
+from tests.integration.conftest import InstalledTenant, process_inbox, runtime_of, stored
+from tests.support import new_encryption_key, signed_headers
 
 CREATED = {
     "id": "evt_1",
@@ -214,6 +215,20 @@ def test_an_installation_changing_under_a_webhook_twice_is_503_to_send_again(
     monkeypatch.setattr(routes, "receive_webhook", reinstalled_meanwhile)
     response = tenant.send(CREATED)
     assert response.status_code == 503 and response.get_json()["error"] == "installation_changed"
+    assert count(app, InboxEntry) == 0
+
+
+def test_a_secret_the_configured_key_cannot_open_is_503_so_the_host_sends_again(
+    tenant: InstalledTenant, app: Flask
+) -> None:
+    runtime_of(app).box = SecretBox(new_encryption_key())  # the operator changed SLA_ENCRYPTION_KEY
+    runtime_of(app).credentials.forget("acme")
+
+    response = tenant.send(CREATED, process=False)
+
+    assert response.status_code == 503
+    assert response.get_json() == {"error": "secrets_unreadable", "message": (
+        "a stored secret does not open with SLA_ENCRYPTION_KEY: it is not the key the secrets were sealed with")}
     assert count(app, InboxEntry) == 0
 
 

@@ -175,6 +175,10 @@ class FakeTenants:
         row = self._by_account(account_id)
         return None if row is None else row.record()
 
+    def newest_sealed_secret(self) -> tuple[str, bytes] | None:
+        rows = sorted(self._store.tables.tenants.values(), key=lambda row: (row.updated_at, row.id))
+        return (rows[-1].account_id, rows[-1].webhook_secret_encrypted) if rows else None
+
     def by_id(self, tenant_id: int) -> TenantRecord | None:
         row = self._store.tables.tenants.get(tenant_id)
         return None if row is None else row.record()

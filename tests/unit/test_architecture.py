@@ -15,10 +15,12 @@ PLUGIN = Path(__file__).parents[2] / "plugin"
 LAYERS: dict[str, int] = {
     "plugin.domain": 0,
     "plugin.settings": 1, "plugin.security": 1, "plugin.json_bodies": 1, "plugin.config": 1,
+    "plugin.input_files": 1, "plugin.logs": 1,
     "plugin.host": 2, "plugin.report_formats": 2,
     "plugin.store": 3,
     "plugin.services": 4,
-    "plugin.http_errors": 5, "plugin.runtime": 5, "plugin.simulate": 5,
+    "plugin.http_errors": 5, "plugin.runtime": 5, "plugin.simulate": 5, "plugin.startup": 5,
+    "plugin.settings_commands": 5,
     "plugin.observability": 6,
     "plugin.webhooks": 7, "plugin.lifecycle": 7, "plugin.api": 7, "plugin.settings_ui": 7,
     "plugin.app": 8, "plugin.worker": 8, "plugin.supervisor": 8,

@@ -76,6 +76,16 @@ def test_serve_checks_its_own_settings_too(name: str, value: str, message: str, 
     assert exited.value.code == 2 and capsys.readouterr().err.startswith(f"sla-plugin: {message}")
 
 
+def test_run_checks_the_settings_of_its_children_before_starting_them(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for key, good in (GOOD | {"SLA_THREADS": "0"}).items():
+        monkeypatch.setenv(key, good)
+    with pytest.raises(SystemExit) as exited:
+        main(["run"])
+    assert exited.value.code == 2 and capsys.readouterr().err.startswith("sla-plugin: SLA_THREADS: ")
+
+
 def test_keys_prints_settings_that_the_plugin_accepts() -> None:
     printed = subprocess.run([sys.executable, "-m", "plugin.cli", "keys"], capture_output=True, text=True,
                              check=True, env=os.environ).stdout

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from cryptography.fernet import Fernet
 
-from plugin.services.tenant_credentials import RememberedCredentials
+from plugin.security.secrets import SecretBox
+from plugin.services.tenant_credentials import (
+    RememberedCredentials,
+    StoredSecretsUnreadable,
+    check_stored_secrets_open,
+)
 from tests.unit.fakes import FakeUnitOfWork, install_tenant
 
 
@@ -56,3 +62,23 @@ def test_the_least_recently_read_account_is_forgotten_past_the_limit(uow: FakeUn
         for account_id in ("acme", "globex", "initech"):
             credentials.lookup(uow, account_id)
     assert [credentials.knows(account_id) for account_id in ("acme", "globex", "initech")] == [False, True, True]
+
+
+# -- start-up: the configured key must open the secrets already stored ---------------------------------
+
+
+def test_a_key_that_opens_the_stored_secrets_lets_the_plugin_start() -> None:
+    box = SecretBox(Fernet.generate_key().decode())
+    uow = FakeUnitOfWork()
+    check_stored_secrets_open(uow, box)  # no tenant yet: nothing to open
+    install_tenant(uow, "acme", sealed_secret=box.seal("whsec_acme"))
+    check_stored_secrets_open(uow, box)
+
+
+def test_a_key_that_does_not_open_them_is_refused_naming_the_setting_and_an_account() -> None:
+    uow = FakeUnitOfWork()
+    install_tenant(uow, "acme", sealed_secret=SecretBox(Fernet.generate_key().decode()).seal("whsec_acme"))
+
+    with pytest.raises(StoredSecretsUnreadable, match=r"^SLA_ENCRYPTION_KEY: does not open the secrets stored for "
+                                                       r"account 'acme'"):
+        check_stored_secrets_open(uow, SecretBox(Fernet.generate_key().decode()))

@@ -42,6 +42,13 @@ class SqlTenants:
         row = self._connection.execute(sa.select(*_RECORD).where(TENANTS.c.account_id == account_id)).first()
         return None if row is None else TenantRecord(*row)
 
+    def newest_sealed_secret(self) -> tuple[str, bytes] | None:
+        """The account most recently installed and its sealed webhook secret (None without tenants)."""
+        row = self._connection.execute(
+            sa.select(TENANTS.c.account_id, TENANTS.c.webhook_secret_encrypted)
+            .order_by(TENANTS.c.updated_at.desc(), TENANTS.c.id.desc()).limit(1)).first()
+        return None if row is None else (row.account_id, row.webhook_secret_encrypted)
+
     def by_id(self, tenant_id: int) -> TenantRecord | None:
         row = self._connection.execute(sa.select(*_RECORD).where(TENANTS.c.id == tenant_id)).first()
         return None if row is None else TenantRecord(*row)
