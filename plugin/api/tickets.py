@@ -13,7 +13,7 @@ from .schemas import StatusAnswer, TicketTargets
 blueprint = api_blueprint("tickets", f"{API_PREFIX}/tickets", "SLA targets of the account's tickets")
 
 
-@blueprint.get("/<ticket_id>/targets")
+@blueprint.get("/<path:ticket_id>/targets")  # host ids may hold a slash (sent as %2F or not)
 @blueprint.response(200, TicketTargets)
 def ticket_targets(ticket_id: str) -> Any:
     """The ticket's priority, policy and every target instance as last computed."""

@@ -156,6 +156,17 @@ def _created(ticket_id: str, at: datetime) -> dict[str, object]:
             "data": {"ticket": ticket}}
 
 
+def test_a_ticket_whose_id_holds_a_slash_is_found_with_the_slash_escaped_or_not(install, client, example_settings):
+    tenant = install("acme")
+    client.put(f"{API}/settings", json=example_settings, headers=tenant.auth())
+    assert tenant.send(_created("INC/2026/7", datetime(2026, 3, 2, 9, 0, tzinfo=UTC))).status_code == 200
+
+    for path in ("INC%2F2026%2F7", "INC/2026/7"):
+        response = client.get(f"{API}/tickets/{path}/targets", headers=tenant.auth())
+        assert response.status_code == 200, response.get_json()
+        assert response.get_json()["id"] == "INC/2026/7"
+
+
 def test_at_risk_lists_running_targets_inside_their_warning_window(install, client, example_settings):
     tenant = install("acme")
     settings = copy.deepcopy(example_settings)
