@@ -15,6 +15,8 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Container, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
+from itertools import accumulate
+from operator import sub
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -117,6 +119,10 @@ class BusinessCalendar:
             _check_windows(day, windows)
         if not any(self._weekly):
             raise NoBusinessTime("the calendar has no opening hours on any weekday")
+        # Each weekday's windows with touching ones joined (09–12 and 12–18 are one interval).
+        self._joined: tuple[tuple[Interval, ...], ...] = tuple(tuple(_merge(list(day))) for day in self._weekly)
+        self._joined_opens = tuple(tuple(opening for opening, _ in day) for day in self._joined)
+        self._joined_closes = tuple(tuple(closing for _, closing in day) for day in self._joined)
         self._holidays = holidays
         self._first_day: date | None = None  # covered local days: [first_day, end_day)
         self._end_day = date.min
@@ -250,34 +256,41 @@ class BusinessCalendar:
         """Intervals of local days [first_day, end_day): opens, closes, running totals, closed days at the end."""
         opens: list[int] = []
         closes: list[int] = []
-        totals: list[int] = []
-        total = closed_run = 0
+        closed_run = 0
         offsets = OffsetTimeline(
             self._zone, _naive_midnight(first_day) - _SPAN_BEFORE, _naive_midnight(end_day) + _SPAN_AFTER
         )
         day = first_day
         while day < end_day:
-            intervals = self._day_intervals(day, offsets)
-            closed_run = 0 if intervals else closed_run + 1
-            for opening, closing in intervals:
-                total += closing - opening
-                opens.append(opening)
-                closes.append(closing)
-                totals.append(total)
+            weekday = day.weekday()
+            if not self._joined[weekday] or day in self._holidays:
+                closed_run += 1
+            else:
+                closed_run = 0
+                midnight = _naive_midnight(day)  # local midnight, read as if it were UTC
+                segments = list(offsets.segments(midnight - _SPAN_BEFORE, midnight + _SPAN_AFTER))
+                if len(segments) == 1:  # one UTC offset all day (most days): the weekday's windows, shifted
+                    shift = midnight - segments[0][2]
+                    opens += [shift + opening for opening in self._joined_opens[weekday]]
+                    closes += [shift + closing for closing in self._joined_closes[weekday]]
+                else:
+                    for opening, closing in self._clipped(self._joined[weekday], midnight, segments):
+                        opens.append(opening)
+                        closes.append(closing)
             day += timedelta(days=1)
-        return opens, closes, totals, closed_run
+        return opens, closes, list(accumulate(map(sub, closes, opens))), closed_run
 
-    def _day_intervals(self, day: date, offsets: OffsetTimeline) -> list[Interval]:
-        windows = () if day in self._holidays else self._weekly[day.weekday()]
+    @staticmethod
+    def _clipped(windows: Sequence[Interval], midnight: int,
+                 segments: Sequence[tuple[int, int, int]]) -> list[Interval]:
+        """A day's windows on a day whose UTC offset changes: each clipped to the pieces of one offset."""
         intervals: list[Interval] = []
-        if windows:
-            midnight = _naive_midnight(day)  # local midnight, read as if it were UTC
-            for seg_start, seg_end, offset in offsets.segments(midnight - _SPAN_BEFORE, midnight + _SPAN_AFTER):
-                for opens, closes in windows:
-                    lo = max(seg_start, midnight + opens - offset)
-                    hi = min(seg_end, midnight + closes - offset)
-                    if lo < hi:
-                        intervals.append((lo, hi))
+        for seg_start, seg_end, offset in segments:
+            for opens, closes in windows:
+                lo = max(seg_start, midnight + opens - offset)
+                hi = min(seg_end, midnight + closes - offset)
+                if lo < hi:
+                    intervals.append((lo, hi))
         return list(_merge(sorted(intervals)))
 
 
