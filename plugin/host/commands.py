@@ -22,6 +22,10 @@ class CommandKind(StrEnum):
     POST_REPORT = "post_report"
 
 
+URGENCY = {CommandKind.ADD_TAGS: 0, CommandKind.REMOVE_TAG: 0, CommandKind.POST_NOTE: 0,
+           CommandKind.SET_PRIORITY: 1, CommandKind.POST_REPORT: 2}
+
+
 @dataclass(frozen=True)
 class HostRequest:
     method: str
@@ -35,6 +39,12 @@ class HostCommand:
     ticket_id: str | None
     payload: dict[str, Any]
     idempotency_key: str
+
+    @property
+    def urgency(self) -> int:
+        """Delivery order across tickets, 0 first: what a rep must see now (tags, notes) before
+        priority writes, and those before reports."""
+        return URGENCY[self.kind]
 
     @classmethod
     def from_stored(cls, kind: str, ticket_id: str | None, payload: dict[str, Any], key: str) -> HostCommand:

@@ -1,9 +1,11 @@
 """The one write path of SLA state: tickets recomputed from their stored histories.
 
 The inbox processor calls it for the tickets of a batch of events, a settings change for the
-tenant's open tickets. Either way: lock the tickets, read their histories in one query, run the
-engine once per ticket under the settings version that governs it, then write the tickets, their
-targets and the host commands they call for in bulk.
+tenant's open tickets, the sweep for tickets whose SLA tags change by themselves (a warning window
+opens, a target falls due). Each time: lock the tickets, read their histories in one query, run the
+engine once per ticket under the settings version that governs it, then write the tickets (with
+their tag state), their targets and the host commands they call for (a priority, tags, notes) in
+bulk.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from plugin.host.commands import HostCommand
 from plugin.host.payloads import parse_event
 from plugin.store.records import TicketRecord, TicketTarget
 
+from .host_tags import tag_changes
 from .settings_versions import empty_settings, version_for_ticket
 from .unit_of_work import UnitOfWork
 
@@ -52,12 +55,15 @@ def _recompute_chunk(
         settings = uow.settings_versions.settings(tenant_id, meta) if meta else empty_settings(timezone)
         events = [event for event in map(parse_event, histories[ticket_id]) if event is not None]
         outcome = outcomes[ticket_id] = evaluate_ticket(ticket_id, events, settings, now)
+        tags, tag_commands = tag_changes(outcome, stored, settings, now)
         saved.append(TicketRecord(ticket_id, outcome.priority, outcome.policy_id, meta.version if meta else 0,
-                                  outcome.deleted, outcome.open))
+                                  outcome.deleted, outcome.open, tags.host_tags, tags.tag_revision,
+                                  tags.next_tag_change_at))
         targets += [TicketTarget(ticket_id, target) for target in outcome.targets]
         command = _priority_command(outcome, stored)
         if command is not None:
             queued.append(command)
+        queued += tag_commands
     uow.tickets.save(tenant_id, saved, now)
     uow.targets.replace(tenant_id, locked, targets)
     uow.outbox.add(tenant_id, queued, now)

@@ -34,6 +34,10 @@ class UtcDateTime(TypeDecorator[datetime]):
 JSONDocument = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
+TAG_CHANGE_DUE = sa.text("next_tag_change_at IS NOT NULL")
+PENDING = sa.text("status = 'pending'")
+
+
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime(), dict[str, Any]: JSONDocument}
 
@@ -53,6 +57,14 @@ class Tenant(Base):
     status: Mapped[str] = mapped_column(sa.String(20), default="active")  # active | paused
     installed_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Delivery to the host pauses when it answers 401 (the token was revoked); a re-install resumes it.
+    paused_at: Mapped[datetime | None]
+    paused_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # The host's rate limit for this account (None: the plugin's default).
+    requests_per_second: Mapped[float | None] = mapped_column(sa.Float)
+    # Summaries are queued for each period once; these are the ends of the last periods queued.
+    daily_summary_through: Mapped[datetime | None]
+    hourly_summary_through: Mapped[datetime | None]
 
 
 class SettingsVersion(Base):
@@ -75,6 +87,8 @@ class Ticket(Base):
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "ticket_id"),
         sa.Index("ix_tickets_open", "tenant_id", postgresql_where=sa.text("open"), sqlite_where=sa.text("open")),
+        sa.Index("ix_tickets_tag_change", "next_tag_change_at", postgresql_where=TAG_CHANGE_DUE,
+                 sqlite_where=TAG_CHANGE_DUE),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,6 +100,12 @@ class Ticket(Base):
     deleted: Mapped[bool] = mapped_column(default=False)
     open: Mapped[bool] = mapped_column(default=False)  # neither solved, closed nor deleted
     updated_at: Mapped[datetime]
+    # The SLA tags the plugin has put on the host's ticket (space-separated, sorted), how many times
+    # they changed (each change's commands carry it in their keys), and the next instant at which
+    # they change with no event (a warning window opens, a due instant passes): the sweep's index.
+    host_tags: Mapped[str] = mapped_column(sa.String(400), default="")
+    tag_revision: Mapped[int] = mapped_column(default=0)
+    next_tag_change_at: Mapped[datetime | None]
 
 
 class StoredEvent(Base):
@@ -145,8 +165,8 @@ class InboxEntry(Base):
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "webhook_id"),
         # The processor's queue, oldest first: only pending entries are indexed.
-        sa.Index("ix_webhook_inbox_pending", "id", postgresql_where=sa.text("status = 'pending'"),
-                 sqlite_where=sa.text("status = 'pending'")),
+        sa.Index("ix_webhook_inbox_pending", "id", postgresql_where=PENDING,
+                 sqlite_where=PENDING),
         sa.Index("ix_webhook_inbox_tenant_status", "tenant_id", "status"),
     )
 
@@ -168,7 +188,9 @@ class OutboxCommand(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "idempotency_key"),
-        sa.Index("ix_outbox_pending", "status", "next_attempt_at"),
+        sa.Index("ix_outbox_claim", "urgency", "id", postgresql_where=PENDING, sqlite_where=PENDING),
+        sa.Index("ix_outbox_ticket_queue", "tenant_id", "ticket_id", "id", postgresql_where=PENDING,
+                 sqlite_where=PENDING),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -177,10 +199,13 @@ class OutboxCommand(Base):
     kind: Mapped[str] = mapped_column(sa.String(40))
     payload: Mapped[dict[str, Any]]
     idempotency_key: Mapped[str] = mapped_column(sa.String(400))
-    status: Mapped[str] = mapped_column(sa.String(20), default="pending")  # pending | done | dead
+    status: Mapped[str] = mapped_column(sa.String(20), default="pending")  # pending | done | gone | dead
+    urgency: Mapped[int] = mapped_column(sa.SmallInteger, default=1)  # 0 first: breach tags and notes
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]
+    leased_until: Mapped[datetime | None]  # a worker is delivering it until then (or crashed)
     created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(sa.String(2000))
 
 

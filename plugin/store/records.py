@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from plugin.domain.engine import TargetState
+from plugin.host.commands import HostCommand
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,9 @@ class TicketRecord:
     settings_version: int | None
     deleted: bool
     open: bool = False  # neither solved, closed nor deleted: a settings change recomputes it
+    host_tags: frozenset[str] = frozenset()  # the SLA tags the plugin has put on the host's ticket
+    tag_revision: int = 0  # how many times they changed
+    next_tag_change_at: datetime | None = None  # when they next change with no event (the sweep's index)
 
 
 @dataclass(frozen=True)
@@ -133,3 +137,38 @@ class TicketTarget:
 
     ticket_id: str
     state: TargetState
+
+
+@dataclass(frozen=True)
+class HostEndpoint:
+    """Where and how fast the plugin may call one tenant's host; its token still sealed."""
+
+    tenant_id: int
+    api_base_url: str
+    access_token_encrypted: bytes
+    requests_per_second: float | None
+    paused_reason: str | None
+
+
+@dataclass(frozen=True)
+class LeasedCommand:
+    """A host command claimed by one worker, until its lease ends."""
+
+    id: int
+    tenant_id: int
+    command: HostCommand
+    attempts: int  # failed attempts before this one
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A command the host never accepted: after its last attempt, or refused outright."""
+
+    id: int
+    ticket_id: str | None
+    kind: str
+    idempotency_key: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    done_at: datetime | None

@@ -48,7 +48,7 @@ def test_metrics_count_processed_duplicate_and_rejected_webhooks(
     assert delta('sla_webhooks_total{result="duplicate"}') == 1
     assert delta('sla_webhooks_total{result="rejected_invalid_signature"}') == 1
     assert delta("sla_webhook_processing_seconds_count") == 2
-    assert 'sla_outbox_commands{status="pending"} 1' in after
+    assert 'sla_outbox_commands{status="pending"} 3' in after  # its priority, breach tags and note
 
 
 def test_metrics_count_bodies_too_large_on_every_endpoint(

@@ -38,10 +38,13 @@ from plugin.store.db import json_text
 from plugin.store.errors import Conflict
 from plugin.store.limits import findable, identifier, text
 from plugin.store.records import (
+    DeadLetter,
     FailedEvent,
     HistoryEvent,
+    HostEndpoint,
     InboxCounts,
     InstallValues,
+    LeasedCommand,
     PendingEvent,
     ReceivedWebhook,
     TenantCredentials,
@@ -73,6 +76,9 @@ class TenantRow:
     status: str
     installed_at: datetime
     updated_at: datetime
+    paused_at: datetime | None = None
+    paused_reason: str | None = None
+    requests_per_second: float | None = None
 
     def record(self) -> TenantRecord:
         return TenantRecord(self.id, self.account_id, self.timezone, self.host_origin, self.status,
@@ -114,6 +120,11 @@ class OutboxRow:
     command: HostCommand
     status: str
     created_at: datetime
+    next_attempt_at: datetime
+    attempts: int = 0
+    leased_until: datetime | None = None
+    done_at: datetime | None = None
+    last_error: str | None = None
 
 
 @dataclass
@@ -208,6 +219,16 @@ class FakeTenants:
         tables.inbox = {key: row for key, row in tables.inbox.items() if row.tenant_id != tenant_id}
         tables.outbox = {key: row for key, row in tables.outbox.items() if row.tenant_id != tenant_id}
         tables.tenants.pop(tenant_id, None)
+
+    def host_endpoint(self, tenant_id: int) -> HostEndpoint | None:
+        row = self._store.tables.tenants.get(tenant_id)
+        return None if row is None else HostEndpoint(row.id, row.api_base_url, row.access_token_encrypted,
+                                                     row.requests_per_second, row.paused_reason)
+
+    def pause_delivery(self, tenant_id: int, reason: str, now: datetime) -> None:
+        row = self._store.tables.tenants.get(tenant_id)
+        if row is not None and row.paused_at is None:
+            self._store.tables.tenants[tenant_id] = replace(row, paused_at=now, paused_reason=reason[:500])
 
     def _by_account(self, account_id: str) -> TenantRow | None:
         return next((row for row in self._store.tables.tenants.values() if row.account_id == account_id), None)
@@ -386,6 +407,12 @@ class FakeTickets:
     def get(self, tenant_id: int, ticket_id: str) -> TicketRecord | None:
         return self._store.tables.tickets.get((tenant_id, ticket_id))
 
+    def tag_changes_due(self, now: datetime, limit: int) -> list[tuple[int, str]]:
+        due = sorted(((ticket.next_tag_change_at, tenant_id, ticket_id)
+                      for (tenant_id, ticket_id), ticket in self._store.tables.tickets.items()
+                      if ticket.next_tag_change_at is not None and ticket.next_tag_change_at <= now))
+        return [(tenant_id, ticket_id) for _at, tenant_id, ticket_id in due[:limit]]
+
 
 class FakeTargets:
     def __init__(self, store: Store) -> None:
@@ -446,7 +473,7 @@ class FakeOutbox:
             if not any((row.tenant_id, row.command.idempotency_key) == (tenant_id, command.idempotency_key)
                        for row in outbox.values()):
                 row = OutboxRow(next(self._store.ids), tenant_id, replace(command, payload=_json(command.payload)),
-                                "pending", now)
+                                "pending", now, now)
                 outbox[row.id] = row
 
     def of_tenant(self, tenant_id: int) -> list[HostCommand]:
@@ -454,8 +481,55 @@ class FakeOutbox:
                       key=lambda row: row.id)
         return [replace(row.command, payload=_json(row.command.payload)) for row in rows]
 
+    def claim(self, now: datetime, lease_until: datetime, limit: int) -> list[LeasedCommand]:
+        outbox, tenants = self._store.tables.outbox, self._store.tables.tenants
+        pending = sorted((row for row in outbox.values() if row.status == "pending"), key=lambda row: row.id)
+        heads: dict[tuple[int, str | None], OutboxRow] = {}
+        for row in pending:
+            key = (row.tenant_id, row.command.ticket_id if row.command.ticket_id is not None else f"#{row.id}")
+            heads.setdefault(key, row)  # the oldest pending command of each ticket (reports each their own)
+        claimable = sorted((row for row in heads.values()
+                            if row.next_attempt_at <= now and (row.leased_until is None or row.leased_until <= now)
+                            and tenants[row.tenant_id].paused_at is None),
+                           key=lambda row: (row.command.urgency, row.id))[:limit]
+        for row in claimable:
+            outbox[row.id] = replace(row, leased_until=lease_until)
+        return [LeasedCommand(row.id, row.tenant_id, replace(row.command, payload=_json(row.command.payload)),
+                              row.attempts) for row in claimable]
+
+    def finish(self, command_id: int, status: str, now: datetime, detail: str | None = None,
+               attempts: int | None = None) -> None:
+        row = self._store.tables.outbox[command_id]
+        self._store.tables.outbox[command_id] = replace(
+            row, status=status, done_at=now, leased_until=None, last_error=detail,
+            attempts=row.attempts if attempts is None else attempts)
+
+    def retry_later(self, command_id: int, next_attempt_at: datetime, attempts: int, detail: str | None) -> None:
+        row = self._store.tables.outbox[command_id]
+        self._store.tables.outbox[command_id] = replace(
+            row, next_attempt_at=next_attempt_at, attempts=attempts, leased_until=None,
+            last_error=row.last_error if detail is None else detail)
+
+    def dead_letters(self, tenant_id: int, limit: int = 100) -> list[DeadLetter]:
+        rows = sorted((row for row in self._store.tables.outbox.values()
+                       if row.tenant_id == tenant_id and row.status == "dead"), key=lambda row: -row.id)[:limit]
+        return [DeadLetter(row.id, row.command.ticket_id, row.command.kind.value, row.command.idempotency_key,
+                           row.attempts, row.last_error, row.created_at, row.done_at) for row in rows]
+
+    def revive(self, tenant_id: int, command_ids: Sequence[int] | None, now: datetime) -> int:
+        outbox = self._store.tables.outbox
+        chosen = [row for row in outbox.values() if row.tenant_id == tenant_id and row.status == "dead"
+                  and (command_ids is None or row.id in command_ids)]
+        for row in chosen:
+            outbox[row.id] = replace(row, status="pending", attempts=0, next_attempt_at=now, leased_until=None,
+                                     done_at=None)
+        return len(chosen)
+
     def counts_by_status(self) -> dict[str, int]:
         return dict(Counter(row.status for row in self._store.tables.outbox.values()))
+
+    def counts_of_tenant(self, tenant_id: int) -> dict[str, int]:
+        return dict(Counter(row.status for row in self._store.tables.outbox.values() if row.tenant_id == tenant_id))
 
 
 class FakeTokenIds:
@@ -489,6 +563,11 @@ class FakeUnitOfWork:
         self._outbox = FakeOutbox(self._store)
         self._token_ids = FakeTokenIds(self._store)
         self.committed = 0
+
+    @property
+    def store(self) -> Store:
+        """The tables (``store.committed``: what was committed), for tests to look at."""
+        return self._store
 
     @property
     def tenants(self) -> FakeTenants:
@@ -547,6 +626,12 @@ if TYPE_CHECKING:  # mypy's proof that the fake offers what the services take
 
 EXAMPLE = Path(__file__).parents[1] / "data" / "desk360_example"
 SEALED_SECRET = b"sealed webhook secret"
+
+
+def without_tag_state(ticket: TicketRecord | None) -> TicketRecord | None:
+    """A ticket's row as the engine decided it, leaving out its SLA tags' state (tested on its own)."""
+    return None if ticket is None else replace(ticket, host_tags=frozenset(), tag_revision=0,
+                                               next_tag_change_at=None)
 
 
 def as_read(document: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ PLUGIN = Path(__file__).parents[2] / "plugin"
 
 # Each part of the plugin and its layer: a part may import only from parts of a lower layer (or itself).
 LAYERS: dict[str, int] = {
-    "plugin.domain": 0,
+    "plugin.domain": 0, "plugin.version": 0,
     "plugin.settings": 1, "plugin.security": 1, "plugin.json_bodies": 1, "plugin.config": 1,
     "plugin.input_files": 1, "plugin.logs": 1,
     "plugin.host": 2, "plugin.report_formats": 2,

@@ -30,6 +30,7 @@ from tests.unit.fakes import (
     install_tenant,
     message,
     updated,
+    without_tag_state,
 )
 
 RECEIVED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -69,9 +70,11 @@ def tickets_of(uow: FakeUnitOfWork, tenant: TenantRecord, *ticket_ids: str) -> l
         return [uow.tickets.get(tenant.id, ticket_id) for ticket_id in ticket_ids]
 
 
-def outbox_of(uow: FakeUnitOfWork, tenant: TenantRecord) -> list[commands.HostCommand]:
+def priority_writes_of(uow: FakeUnitOfWork, tenant: TenantRecord) -> list[commands.HostCommand]:
+    """The tenant's queued priority writes (tags and notes are tested in test_host_tags_service.py)."""
     with uow:
-        return uow.outbox.of_tenant(tenant.id)
+        return [command for command in uow.outbox.of_tenant(tenant.id)
+                if command.kind is commands.CommandKind.SET_PRIORITY]
 
 
 def inbox_of(uow: FakeUnitOfWork, tenant: TenantRecord) -> InboxCounts:
@@ -98,7 +101,8 @@ def test_a_batch_applies_its_events_marks_them_processed_and_commits_once(
         ("first_response", "met", datetime(2026, 3, 2, 9, 20, tzinfo=UTC))]
     assert [(target.metric, target.status, target.breached_at) for target in second] == [
         ("first_response", "breached", datetime(2026, 3, 2, 9, 30, tzinfo=UTC))]
-    assert tickets_of(uow, tenant, "T-1") == [TicketRecord("T-1", "urgent", "orange-email-urgent", 1, False, open=True)]
+    assert [without_tag_state(ticket) for ticket in tickets_of(uow, tenant, "T-1")] == [
+        TicketRecord("T-1", "urgent", "orange-email-urgent", 1, False, open=True)]
 
 
 def test_an_empty_inbox_claims_nothing_and_commits_nothing(uow: FakeUnitOfWork, tenant: TenantRecord) -> None:
@@ -125,7 +129,7 @@ def test_a_ticket_prioritized_by_the_rules_gets_one_set_priority_command(
     deliver(uow, tenant, message("T-1", "2026-03-02T09:10:00Z"), received_at=RECEIVED)
     process_all(uow)
 
-    assert outbox_of(uow, tenant) == [commands.set_priority("T-1", "urgent", "orange-email-urgent")]
+    assert priority_writes_of(uow, tenant) == [commands.set_priority("T-1", "urgent", "orange-email-urgent")]
 
 
 def test_a_priority_the_host_gave_is_the_agents_and_is_not_written_back(
@@ -134,7 +138,7 @@ def test_a_priority_the_host_gave_is_the_agents_and_is_not_written_back(
     deliver(uow, tenant, created("T-1", CREATED_AT, priority="urgent"), received_at=RECEIVED)
     process_all(uow)
 
-    assert outbox_of(uow, tenant) == []
+    assert priority_writes_of(uow, tenant) == []
     assert [target.metric for target in targets_of(uow, tenant, ["T-1"])["T-1"]] == ["first_response"]
 
 
@@ -144,12 +148,12 @@ def test_an_event_redelivered_under_a_new_webhook_id_has_no_second_effect(
     events = [created("T-1", CREATED_AT), message("T-1", "2026-03-02T09:40:00Z")]
     deliver(uow, tenant, *events, received_at=RECEIVED)
     process_all(uow)
-    before = (targets_of(uow, tenant, ["T-1"]), outbox_of(uow, tenant), tickets_of(uow, tenant, "T-1"))
+    before = (targets_of(uow, tenant, ["T-1"]), priority_writes_of(uow, tenant), tickets_of(uow, tenant, "T-1"))
 
     deliver(uow, tenant, *events, received_at=RECEIVED)
     assert process_all(uow) == BatchResult(2, 2, 0)
 
-    assert (targets_of(uow, tenant, ["T-1"]), outbox_of(uow, tenant), tickets_of(uow, tenant, "T-1")) == before
+    assert (targets_of(uow, tenant, ["T-1"]), priority_writes_of(uow, tenant), tickets_of(uow, tenant, "T-1")) == before
     with uow:
         assert len(uow.tickets.histories(tenant.id, ["T-1"])["T-1"]) == 2
 
@@ -193,7 +197,8 @@ def test_a_priority_change_moves_running_targets_to_the_new_policy(uow: FakeUnit
 
     [target] = targets_of(uow, tenant, ["T-1"])["T-1"]
     assert (target.policy_id, target.status) == ("orange-email-high", "met")
-    assert tickets_of(uow, tenant, "T-1") == [TicketRecord("T-1", "high", "orange-email-high", 2, False, open=True)]
+    assert [without_tag_state(ticket) for ticket in tickets_of(uow, tenant, "T-1")] == [
+        TicketRecord("T-1", "high", "orange-email-high", 2, False, open=True)]
 
 
 def test_events_of_each_tenant_stay_with_their_tenant(uow: FakeUnitOfWork, tenant: TenantRecord) -> None:
@@ -205,8 +210,9 @@ def test_events_of_each_tenant_stay_with_their_tenant(uow: FakeUnitOfWork, tenan
 
     assert len(targets_of(uow, tenant, ["T-1"])["T-1"]) == 1
     assert targets_of(uow, globex, ["T-1"]) == {"T-1": []}
-    assert tickets_of(uow, globex, "T-1") == [TicketRecord("T-1", "low", None, 0, False, open=True)]
-    assert outbox_of(uow, globex) == []
+    assert [without_tag_state(ticket) for ticket in tickets_of(uow, globex, "T-1")] == [
+        TicketRecord("T-1", "low", None, 0, False, open=True)]
+    assert priority_writes_of(uow, globex) == []
     with uow:
         assert [len(uow.tickets.histories(owner.id, ["T-1"])["T-1"]) for owner in (tenant, globex)] == [1, 1]
 
@@ -247,7 +253,7 @@ def test_the_worked_example_gives_the_engines_targets_in_any_order_and_any_batch
     batched = targets_of(uow, tenant, expected)
     assert batched == targets_of(in_one, in_one_tenant, expected) == expected
     assert Counter(target.status for states in batched.values() for target in states) == {"met": 70, "breached": 30}
-    priorities = outbox_of(uow, tenant)
+    priorities = priority_writes_of(uow, tenant)
     assert len(priorities) == 100 and {command.payload["priority"] for command in priorities} == {"urgent"}
 
 

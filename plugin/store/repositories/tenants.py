@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..limits import findable, identifier, text
-from ..records import InstallValues, TenantCredentials, TenantRecord
+from ..records import HostEndpoint, InstallValues, TenantCredentials, TenantRecord
 from ..tables import EVENTS, INBOX, OUTBOX, TARGETS, TENANTS, TICKETS, VERSIONS
 
 _RECORD = (TENANTS.c.id, TENANTS.c.account_id, TENANTS.c.timezone, TENANTS.c.host_origin, TENANTS.c.status,
@@ -42,6 +42,18 @@ class SqlTenants:
         row = self._connection.execute(sa.select(*_RECORD).where(TENANTS.c.account_id == account_id)).first()
         return None if row is None else TenantRecord(*row)
 
+    def host_endpoint(self, tenant_id: int) -> HostEndpoint | None:
+        row = self._connection.execute(
+            sa.select(TENANTS.c.id, TENANTS.c.api_base_url, TENANTS.c.access_token_encrypted,
+                      TENANTS.c.requests_per_second, TENANTS.c.paused_reason).where(TENANTS.c.id == tenant_id)
+        ).first()
+        return None if row is None else HostEndpoint(*row)
+
+    def pause_delivery(self, tenant_id: int, reason: str, now: datetime) -> None:
+        """Stop delivering the tenant's commands (its token was refused) until it is installed again."""
+        self._connection.execute(sa.update(TENANTS).where(TENANTS.c.id == tenant_id, TENANTS.c.paused_at.is_(None))
+                                 .values(paused_at=now, paused_reason=reason[:500]))
+
     def newest_sealed_secret(self) -> tuple[str, bytes] | None:
         """The account most recently installed and its sealed webhook secret (None without tenants)."""
         row = self._connection.execute(
@@ -62,7 +74,8 @@ class SqlTenants:
         text(values.timezone, "timezone", 64)
         columns = {"api_base_url": values.api_base_url, "access_token_encrypted": values.access_token_encrypted,
                    "webhook_secret_encrypted": values.webhook_secret_encrypted, "timezone": values.timezone,
-                   "host_origin": values.host_origin, "status": "active", "updated_at": now}
+                   "host_origin": values.host_origin, "status": "active", "updated_at": now,
+                   "paused_at": None, "paused_reason": None}  # a re-install resumes a paused delivery
         existing = self.by_account(values.account_id)
         if existing is None:
             self._connection.execute(sa.insert(TENANTS).values(account_id=values.account_id, installed_at=now,

@@ -13,7 +13,13 @@ from ..records import HistoryEvent, TicketRecord
 from ..tables import EVENTS, TICKETS, insert_ignoring_duplicates, upsertable_insert
 
 _RECORD = (TICKETS.c.ticket_id, TICKETS.c.priority, TICKETS.c.policy_id, TICKETS.c.settings_version,
-           TICKETS.c.deleted, TICKETS.c.open)
+           TICKETS.c.deleted, TICKETS.c.open, TICKETS.c.host_tags, TICKETS.c.tag_revision,
+           TICKETS.c.next_tag_change_at)
+
+
+def _record(row: Any) -> TicketRecord:
+    return TicketRecord(row.ticket_id, row.priority, row.policy_id, row.settings_version, row.deleted, row.open,
+                        frozenset(row.host_tags.split()), row.tag_revision, row.next_tag_change_at)
 
 
 class SqlTickets:
@@ -37,14 +43,14 @@ class SqlTickets:
         taken in ticket id order, so two processors never deadlock; SQLite's one writer holds them
         all). Every history read after this sees what the last holder of a lock committed."""
         rows = [{"tenant_id": tenant_id, "ticket_id": identifier(ticket_id, "data.ticket.id"), "deleted": False,
-                 "updated_at": now} for ticket_id in sorted(set(ticket_ids))]
+                 "host_tags": "", "tag_revision": 0, "updated_at": now} for ticket_id in sorted(set(ticket_ids))]
         if not rows:
             return {}
         insert = upsertable_insert(self._connection, TICKETS)
         upsert = insert.on_conflict_do_update(index_elements=[TICKETS.c.tenant_id, TICKETS.c.ticket_id],
                                               set_={"updated_at": insert.excluded.updated_at})
         found = self._connection.execute(upsert.returning(*_RECORD, sort_by_parameter_order=True), rows)
-        return {row.ticket_id: TicketRecord(*row) for row in found}
+        return {row.ticket_id: _record(row) for row in found}
 
     def histories(self, tenant_id: int, ticket_ids: Collection[str]) -> dict[str, list[dict[str, Any]]]:
         """Each ticket's stored event bodies (any order: the engine orders them)."""
@@ -67,13 +73,17 @@ class SqlTickets:
                    TICKETS.c.ticket_id == sa.bindparam("scope_ticket_id"))
             .values(priority=sa.bindparam("new_priority"), policy_id=sa.bindparam("new_policy_id"),
                     settings_version=sa.bindparam("new_settings_version"), deleted=sa.bindparam("new_deleted"),
-                    open=sa.bindparam("new_open"),
+                    open=sa.bindparam("new_open"), host_tags=sa.bindparam("new_host_tags"),
+                    tag_revision=sa.bindparam("new_tag_revision"),
+                    next_tag_change_at=sa.bindparam("new_next_tag_change_at", type_=TICKETS.c.updated_at.type),
                     updated_at=sa.bindparam("new_updated_at", type_=TICKETS.c.updated_at.type))
         )
         self._connection.execute(statement, [
             {"scope_tenant_id": tenant_id, "scope_ticket_id": ticket.ticket_id, "new_priority": ticket.priority,
              "new_policy_id": ticket.policy_id, "new_settings_version": ticket.settings_version,
-             "new_deleted": ticket.deleted, "new_open": ticket.open, "new_updated_at": now}
+             "new_deleted": ticket.deleted, "new_open": ticket.open,
+             "new_host_tags": " ".join(sorted(ticket.host_tags)), "new_tag_revision": ticket.tag_revision,
+             "new_next_tag_change_at": ticket.next_tag_change_at, "new_updated_at": now}
             for ticket in tickets
         ])
 
@@ -90,4 +100,14 @@ class SqlTickets:
         row = self._connection.execute(
             sa.select(*_RECORD).where(TICKETS.c.tenant_id == tenant_id, TICKETS.c.ticket_id == ticket_id)
         ).first()
-        return None if row is None else TicketRecord(*row)
+        return None if row is None else _record(row)
+
+    def tag_changes_due(self, now: datetime, limit: int) -> list[tuple[int, str]]:
+        """(tenant, ticket) of the tickets whose SLA tags change by ``now``, the earliest first: what the
+        sweep recomputes. The index holds only tickets with a running target, so the cost grows with the
+        tickets due, not with those running."""
+        rows = self._connection.execute(
+            sa.select(TICKETS.c.tenant_id, TICKETS.c.ticket_id)
+            .where(TICKETS.c.next_tag_change_at.is_not(None), TICKETS.c.next_tag_change_at <= now)
+            .order_by(TICKETS.c.next_tag_change_at).limit(limit))
+        return [(row.tenant_id, row.ticket_id) for row in rows]

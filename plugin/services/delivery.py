@@ -1,0 +1,125 @@
+"""Delivering the outbox: each host command carried out once, in order per ticket, urgent ones first.
+
+One round claims the commands that are due (a lease, so several workers never send one command at
+the same moment), then makes one attempt for each through the tenant's host adapter, settling
+each command in its own short transaction as soon as the host has answered:
+
+- done (2xx) or gone (404: the ticket no longer exists): finished;
+- retry (429, 5xx, a timeout, a dropped connection): the next attempt after an exponential
+  backoff with full jitter, never sooner than the host's ``Retry-After``; after the last attempt,
+  a dead letter, listed for the admin, who may send it again;
+- refused (another 4xx): a dead letter at once;
+- unauthorized (401/403): the tenant's delivery pauses, with the reason shown to its admin, until
+  the account is installed again; the command waits, its attempts untouched.
+
+The per-tenant rate limit is checked before each call: a command over the limit goes back to the
+queue for the moment the limit allows, without counting as an attempt. A worker that dies mid-call
+leaves its lease to expire; the command is then sent again with the same idempotency key, which the
+host answers with its first answer and no second effect.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from plugin.host.adapter import Delivery, HostAccount, HostAdapter, Outcome
+from plugin.host.backoff import MAX_ATTEMPTS, retry_delay
+from plugin.host.rate_limit import RateLimiter
+from plugin.security.secrets import SecretBox
+from plugin.store.records import HostEndpoint, LeasedCommand
+
+from .unit_of_work import UnitOfWork
+
+LEASE = timedelta(seconds=60)  # longer than any one call may take (its connect and read timeouts)
+
+
+@dataclass
+class DeliveryRound:
+    """What one round did: commands claimed, and how each attempt ended."""
+
+    claimed: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)  # done, gone, retry, dead, paused, throttled
+
+
+@dataclass
+class Courier:
+    """What a worker keeps between rounds: the adapter and its connections, the rate limits, a random
+    source for the jitter, and the clock."""
+
+    adapter: HostAdapter
+    box: SecretBox
+    clock: Callable[[], datetime]
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+    rng: random.Random = field(default_factory=random.Random)
+
+
+def deliver_due_commands(uow: UnitOfWork, courier: Courier, limit: int = 50) -> DeliveryRound:
+    """One round: claim up to ``limit`` due commands and make one attempt at each."""
+    now = courier.clock()
+    with uow:
+        leased = uow.outbox.claim(now, now + LEASE, limit)
+        endpoints = {tenant_id: uow.tenants.host_endpoint(tenant_id)
+                     for tenant_id in sorted({entry.tenant_id for entry in leased})}
+        uow.commit()
+    result = DeliveryRound(claimed=len(leased))
+    paused: set[int] = set()
+    for entry in leased:
+        endpoint = endpoints[entry.tenant_id]
+        outcome = _attempt(uow, courier, entry, endpoint, entry.tenant_id in paused)
+        if outcome == "paused":
+            paused.add(entry.tenant_id)
+        result.outcomes[outcome] += 1
+    return result
+
+
+def _attempt(uow: UnitOfWork, courier: Courier, entry: LeasedCommand, endpoint: HostEndpoint | None,
+             paused: bool) -> str:
+    now = courier.clock()
+    if endpoint is None:  # uninstalled meanwhile: its commands went with it
+        return "gone"
+    if paused or endpoint.paused_reason is not None:
+        _release(uow, entry, now)
+        return "paused"
+    wait = courier.limiter.try_acquire(entry.tenant_id, endpoint.requests_per_second)
+    if wait > 0:
+        _release(uow, entry, now + timedelta(seconds=wait))
+        return "throttled"
+    account = HostAccount(endpoint.api_base_url, courier.box.open(endpoint.access_token_encrypted))
+    delivery = courier.adapter.deliver(account, entry.command)
+    return _settle(uow, courier, entry, delivery)
+
+
+def _settle(uow: UnitOfWork, courier: Courier, entry: LeasedCommand, delivery: Delivery) -> str:
+    now = courier.clock()
+    with uow:
+        if delivery.outcome is Outcome.DONE:
+            uow.outbox.finish(entry.id, "done", now, attempts=entry.attempts + 1)
+            outcome = "done"
+        elif delivery.outcome is Outcome.GONE:
+            uow.outbox.finish(entry.id, "gone", now, delivery.detail, attempts=entry.attempts + 1)
+            outcome = "gone"
+        elif delivery.outcome is Outcome.UNAUTHORIZED:
+            uow.tenants.pause_delivery(entry.tenant_id, f"the host refused the plugin's token ({delivery.detail}); "
+                                                        "install the plugin again to resume", now)
+            uow.outbox.retry_later(entry.id, now, entry.attempts, delivery.detail)
+            outcome = "paused"
+        elif delivery.outcome is Outcome.RETRY and entry.attempts + 1 < MAX_ATTEMPTS:
+            delay = retry_delay(entry.attempts + 1, courier.rng, retry_after=delivery.retry_after_seconds)
+            uow.outbox.retry_later(entry.id, now + timedelta(seconds=delay), entry.attempts + 1, delivery.detail)
+            outcome = "retry"
+        else:  # refused, or the last attempt failed
+            uow.outbox.finish(entry.id, "dead", now, delivery.detail, attempts=entry.attempts + 1)
+            outcome = "dead"
+        uow.commit()
+    return outcome
+
+
+def _release(uow: UnitOfWork, entry: LeasedCommand, at: datetime) -> None:
+    """Back to the queue, due at ``at``, without counting an attempt."""
+    with uow:
+        uow.outbox.retry_later(entry.id, at, entry.attempts, None)
+        uow.commit()
