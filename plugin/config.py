@@ -34,6 +34,11 @@ class Config:
     ready_max_lag_seconds: float = 120.0
     batch_size: int = 200  # events the inbox processor applies in one transaction
     log_level: str = "INFO"
+    sweep_seconds: float = 1.0  # how often the worker looks for tickets whose SLA tags change
+    # The default rate limit of calls to each tenant's host (an account may have its own).
+    host_requests_per_second: float = 10.0
+    host_burst: int = 20
+    worker_metrics_bind: str | None = None  # host:port of the worker's /metrics; None: not served
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -53,6 +58,10 @@ class Config:
             ready_max_lag_seconds=setting(env, "SLA_READY_MAX_LAG_SECONDS", _seconds, "120"),
             batch_size=setting(env, "SLA_BATCH_SIZE", whole_number(minimum=1), default_batch),
             log_level=setting(env, "SLA_LOG_LEVEL", log_level_setting, "INFO"),
+            sweep_seconds=setting(env, "SLA_SWEEP_SECONDS", _seconds, "1"),
+            host_requests_per_second=setting(env, "SLA_HOST_REQUESTS_PER_SECOND", _seconds_rate, "10"),
+            host_burst=setting(env, "SLA_HOST_BURST", whole_number(minimum=1), "20"),
+            worker_metrics_bind=setting(env, "SLA_WORKER_METRICS_BIND", _optional(bind_setting), ""),
         )
 
 
@@ -127,6 +136,23 @@ def _seconds(text: str) -> float:
     if not value > 0:
         raise ValueError("must be a positive number of seconds")
     return value
+
+
+def _seconds_rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number of requests per second") from None
+    if not 0 < value <= 100_000:
+        raise ValueError("must be a positive number of requests per second (e.g. 10, or 0.8 for 50 a minute)")
+    return value
+
+
+def _optional(parse: Callable[[str], str]) -> Callable[[str], str | None]:
+    def parse_optional(text: str) -> str | None:
+        return parse(text) if text else None
+
+    return parse_optional
 
 
 def _non_empty(text: str) -> str:

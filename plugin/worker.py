@@ -1,9 +1,18 @@
-"""``sla-plugin worker``: the process that applies the webhook inbox (and, next, runs the scheduler).
+"""``sla-plugin worker``: the plugin's scheduler. It never runs inside the web workers.
 
-It never runs inside the web workers. The inbox processor drains pending events in batches as
-fast as they come and, when the inbox is empty, looks again every ``poll_seconds``. SIGTERM or
-SIGINT lets the batch in flight finish (its transaction commits or rolls back whole), then exits.
-Any number of workers may run side by side: each batch claims its own events.
+Three jobs, on APScheduler, each one instance at a time:
+
+- **inbox**: apply the stored webhooks in batches, as fast as they come (every ``poll_seconds``
+  when the inbox is empty);
+- **sweep**: every ``SLA_SWEEP_SECONDS``, recompute the tickets whose SLA tags change by
+  themselves (a warning window opens, a target falls due), which queues their tags and notes;
+- **delivery**: send the outbox's commands to the hosts (one attempt each per round; retries and
+  backoff live in the outbox).
+
+Every job is idempotent: any number of workers may run side by side (each batch, ticket and
+command is claimed by one of them), and a worker killed at any point loses nothing. SIGTERM or
+SIGINT lets the jobs in flight finish, then exits. With ``SLA_WORKER_METRICS_BIND`` the worker
+serves its own Prometheus figures (jobs' durations, tickets swept, delivery outcomes).
 """
 
 from __future__ import annotations
@@ -17,14 +26,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import FrameType
 
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from prometheus_client import Counter, Histogram, start_http_server
+
 from plugin.config import Config
+from plugin.host.rate_limit import RateLimiter
+from plugin.host.reference import ReferenceHost
 from plugin.logs import configure_logging
 from plugin.runtime import Runtime, wall_clock
+from plugin.services.delivery import Courier, deliver_due_commands
 from plugin.services.processing import DEFAULT_BATCH_SIZE, process_inbox_batch
+from plugin.services.sweep import SWEEP_BATCH, sweep_tag_changes
 from plugin.store.errors import is_transient
 
 log = logging.getLogger("sla.worker")
-MAX_BACKOFF_SECONDS = 30.0
+JOB_SECONDS = Histogram("sla_worker_job_seconds", "Time one run of a worker job took", ["job"])
+SWEPT = Counter("sla_sweep_tickets_total", "Tickets the sweep recomputed because their tags changed")
+DELIVERED = Counter("sla_delivery_attempts_total", "Host commands by what one attempt gave", ["outcome"])
+EVENTS = Counter("sla_inbox_events_applied_total", "Webhook events the inbox processor applied", ["result"])
+DELIVERY_ROUND = 50  # commands claimed per delivery round
 
 
 @dataclass(frozen=True)
@@ -34,39 +55,93 @@ class WorkerOptions:
     exit_when_idle: bool = False  # drain the inbox, then exit (for scripts and benchmarks)
 
 
-class InboxWorker:
+class Worker:
     def __init__(self, runtime: Runtime, options: WorkerOptions) -> None:
         self.runtime = runtime
         self.options = options
         self.stopping = threading.Event()
+        config = runtime.config
+        self.host = ReferenceHost()
+        self.courier = Courier(self.host, runtime.box, runtime.now,
+                               RateLimiter(config.host_requests_per_second, config.host_burst))
+
+    # -- the jobs: each runs until it has nothing left to do now ------------------------------------
+
+    def drain_inbox(self) -> None:
+        while not self.stopping.is_set():
+            result = process_inbox_batch(self.runtime.uow(), self.runtime.now, self.options.batch_size)
+            EVENTS.labels("processed").inc(result.processed)
+            EVENTS.labels("failed").inc(result.failed)
+            if result.claimed < self.options.batch_size:
+                return
+
+    def sweep(self) -> None:
+        while not self.stopping.is_set():
+            swept = sweep_tag_changes(self.runtime.uow(), self.runtime.now)
+            SWEPT.inc(swept)
+            if swept < SWEEP_BATCH:
+                return
+
+    def deliver(self) -> None:
+        while not self.stopping.is_set():
+            result = deliver_due_commands(self.runtime.uow(), self.courier, DELIVERY_ROUND)
+            for outcome, count in result.outcomes.items():
+                DELIVERED.labels(outcome).inc(count)
+            if result.claimed < DELIVERY_ROUND:
+                return
+
+    # -- running them --------------------------------------------------------------------------------
 
     def run(self) -> None:
-        """Apply batches until asked to stop; a database that fails is tried again with backoff."""
-        backoff = 0.0
-        while not self.stopping.is_set():
-            try:
-                result = process_inbox_batch(self.runtime.uow(), self.runtime.now, self.options.batch_size)
-            except Exception as error:
-                if not is_transient(error):
-                    raise
-                backoff = min(MAX_BACKOFF_SECONDS, max(0.5, backoff * 2))
-                log.warning("worker.database_unavailable", extra={"reason": str(error).splitlines()[0]})
-                self.stopping.wait(backoff)
-                continue
-            backoff = 0.0
-            if result.claimed == 0:
-                if self.options.exit_when_idle:
-                    return
-                self.stopping.wait(self.options.poll_seconds)
+        """Until asked to stop: the jobs on their intervals, each one run at a time."""
+        scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(3)}, timezone="UTC",
+                                        job_defaults={"coalesce": True, "max_instances": 1,
+                                                      "misfire_grace_time": None})
+        jobs: list[tuple[str, Callable[[], None], float]] = [
+            ("inbox", self.drain_inbox, self.options.poll_seconds),
+            ("sweep", self.sweep, self.runtime.config.sweep_seconds),
+            ("delivery", self.deliver, self.options.poll_seconds),
+        ]
+        for name, job, seconds in jobs:
+            scheduler.add_job(self._guarded(name, job), "interval", seconds=seconds, id=name, name=name,
+                              next_run_time=datetime.now().astimezone())
+        scheduler.start()
+        try:
+            self.stopping.wait()
+        finally:
+            scheduler.shutdown(wait=True)  # the jobs in flight finish their batch, sweep or call
+            self.host.close()
+
+    def drain_until_idle(self) -> None:
+        """The inbox only, until it is empty (``--exit-when-idle``)."""
+        self._guarded("inbox", self.drain_inbox)()
 
     def stop(self, *_: object) -> None:
         self.stopping.set()
+
+    def _guarded(self, name: str, job: Callable[[], None]) -> Callable[[], None]:
+        """A job that logs what went wrong instead of stopping the others; the next run tries again."""
+
+        def run() -> None:
+            started = time.perf_counter()
+            try:
+                job()
+            except Exception as error:
+                if is_transient(error):
+                    log.warning("worker.database_unavailable", extra={"reason": str(error).splitlines()[0],
+                                                                      "command": name})
+                else:
+                    log.exception("worker.job_failed", extra={"command": name})
+            finally:
+                JOB_SECONDS.labels(name).observe(time.perf_counter() - started)
+
+        return run
 
 
 def run_worker(config: Config, options: WorkerOptions, clock: Callable[[], datetime] = wall_clock) -> None:
     configure_logging(config.log_level)
     runtime = Runtime.build(config, clock)
-    worker = InboxWorker(runtime, options)
+    worker = Worker(runtime, options)
 
     def on_signal(number: int, _frame: FrameType | None) -> None:
         log.info("worker.stopping", extra={"reason": signal.Signals(number).name})
@@ -74,10 +149,17 @@ def run_worker(config: Config, options: WorkerOptions, clock: Callable[[], datet
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    log.info("worker.started", extra={"status": f"batch size {options.batch_size}"})
+    if config.worker_metrics_bind:
+        host, _, port = config.worker_metrics_bind.rpartition(":")
+        start_http_server(int(port), host)
+    log.info("worker.started", extra={"status": f"batch size {options.batch_size}, sweep every "
+                                                f"{config.sweep_seconds:g} s"})
     started = time.monotonic()
     try:
-        worker.run()
+        if options.exit_when_idle:
+            worker.drain_until_idle()
+        else:
+            worker.run()
     finally:
         runtime.dispose()
         log.info("worker.stopped", extra={"status": f"after {time.monotonic() - started:.1f} s"})

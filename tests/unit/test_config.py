@@ -20,6 +20,10 @@ def test_good_settings_are_read_with_their_defaults() -> None:
     assert (config.database_url, config.app_id, config.batch_size, config.log_level) == (
         "sqlite:///var/sla-plugin.sqlite3", "sla-plugin", 200, "INFO")
     assert Config.from_env(GOOD | {"SLA_DATABASE_URL": "postgresql://db/sla"}).batch_size == 500
+    assert (config.sweep_seconds, config.host_requests_per_second, config.host_burst,
+            config.worker_metrics_bind) == (1.0, 10.0, 20, None)
+    assert Config.from_env(GOOD | {"SLA_WORKER_METRICS_BIND": "0.0.0.0:9101", "SLA_SWEEP_SECONDS": "0.5",
+                                   "SLA_HOST_REQUESTS_PER_SECOND": "0.8"}).worker_metrics_bind == "0.0.0.0:9101"
 
 
 @pytest.mark.parametrize(("name", "value", "message"), [
@@ -33,6 +37,10 @@ def test_good_settings_are_read_with_their_defaults() -> None:
     ("SLA_SESSION_TTL_SECONDS", "an hour", "SLA_SESSION_TTL_SECONDS: 'an hour' is not a whole number"),
     ("SLA_READY_MAX_LAG_SECONDS", "-1", "SLA_READY_MAX_LAG_SECONDS: must be a positive number of seconds"),
     ("SLA_LOG_LEVEL", "loud", "SLA_LOG_LEVEL: 'loud' is not a log level"),
+    ("SLA_SWEEP_SECONDS", "0", "SLA_SWEEP_SECONDS: must be a positive number of seconds"),
+    ("SLA_HOST_REQUESTS_PER_SECOND", "fast", "SLA_HOST_REQUESTS_PER_SECOND: 'fast' is not a number of requests"),
+    ("SLA_HOST_BURST", "0", "SLA_HOST_BURST: must be at least 1, not 0"),
+    ("SLA_WORKER_METRICS_BIND", "9101", "SLA_WORKER_METRICS_BIND: '9101' is not host:port"),
 ])
 def test_a_bad_setting_is_named_with_what_it_should_be(name: str, value: str, message: str) -> None:
     with pytest.raises(ConfigError) as raised:
