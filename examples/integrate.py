@@ -111,7 +111,7 @@ def install(http: requests.Session, plugin: str, app_secret: str, account_id: st
     webhook_secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
     body = {
         "account_id": account_id,
-        "api_base_url": f"{HOST}/api",
+        "api_base_url": HOST,
         "access_token": "host-api-token-" + secrets.token_hex(8),
         "webhook_secret": webhook_secret,
         "timezone": "UTC",

@@ -67,7 +67,7 @@ def host_token(app_secret: str, account_id: str, role: str = "admin", *, app_id:
                       algorithm="HS256")
 
 
-def install_body(account_id: str, webhook_secret: str, *, api_base_url: str = "http://127.0.0.1:9/api",
+def install_body(account_id: str, webhook_secret: str, *, api_base_url: str = "http://127.0.0.1:9",
                  timezone: str = "UTC", host_origin: str = "https://host.example") -> str:
     return json.dumps({
         "account_id": account_id,
