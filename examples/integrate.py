@@ -216,7 +216,8 @@ def print_targets(ticket: dict[str, Any]) -> None:
               f"due {target['due_at']}, at risk from {target['warn_at']}")
     if ticket["priority"] == "urgent":
         print(f"\nThe rules set the priority, so the plugin has queued PATCH /api/v1/tickets/{ticket['id']} "
-              '{"priority": "urgent"} for the helpdesk (host commands are not delivered yet: see docs/protocol.md).')
+              '{"priority": "urgent"} for the helpdesk: the worker sends it to the api_base_url of the install '
+              f"({HOST}, which this example only pretends to be: see docs/protocol.md).")
 
 
 def _post_signed(http: requests.Session, url: str, secret: str, document: dict[str, Any]) -> requests.Response:
