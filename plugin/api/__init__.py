@@ -11,6 +11,7 @@ from flask import Flask
 
 from . import (
     auth,
+    delivery,
     items,
     previews,  # noqa: F401  (adds /rules/test and /policies/preview to those blueprints)
     reports,
@@ -19,6 +20,7 @@ from . import (
 )
 from .access import API_PREFIX, authenticate_first, frame_ancestors
 from .errors import PluginApi
+from .openapi import DocumentingPlugin
 
 OPENAPI_CONFIG = {
     "API_TITLE": "SLA plugin admin API",
@@ -29,6 +31,9 @@ OPENAPI_CONFIG = {
     "API_SPEC_OPTIONS": {
         "components": {"securitySchemes": {"session": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
         "security": [{"session": []}],
+        "info": {"description": "The SLA plugin's settings, reports and tickets, for one installed account. No text "
+                                "of the settings (calendars, rules, policies) may contain NUL (U+0000): the stores "
+                                "cannot keep it. Rules that span fields are stated in their descriptions."},
     },
 }
 
@@ -37,9 +42,9 @@ def init_app(app: Flask) -> None:
     """Register the API's blueprints on ``app``."""
     for key, value in OPENAPI_CONFIG.items():
         app.config.setdefault(key, value)
-    api = PluginApi(app)
+    api = PluginApi(app, spec_kwargs={"marshmallow_plugin": DocumentingPlugin()})
     for blueprint in (auth.blueprint, settings.blueprint, items.calendars, items.rules, items.policies,
-                      tickets.blueprint, tickets.status, reports.blueprint):
+                      tickets.blueprint, tickets.status, reports.blueprint, delivery.blueprint):
         api.register_blueprint(blueprint)
     app.before_request(authenticate_first)
     app.after_request(frame_ancestors)

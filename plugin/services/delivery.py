@@ -30,7 +30,7 @@ from plugin.host.adapter import Delivery, HostAccount, HostAdapter, Outcome
 from plugin.host.backoff import MAX_ATTEMPTS, retry_delay
 from plugin.host.rate_limit import RateLimiter
 from plugin.security.secrets import SecretBox
-from plugin.store.records import HostEndpoint, LeasedCommand
+from plugin.store.records import DeadLetter, HostEndpoint, LeasedCommand, TenantRecord
 
 from .unit_of_work import UnitOfWork
 
@@ -123,3 +123,34 @@ def _release(uow: UnitOfWork, entry: LeasedCommand, at: datetime) -> None:
     with uow:
         uow.outbox.retry_later(entry.id, at, entry.attempts, None)
         uow.commit()
+
+
+# -- what the admin sees and may do -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliveryStatus:
+    """The tenant's delivery as its admin needs it: paused and why, commands by status, dead letters."""
+
+    paused_at: datetime | None
+    paused_reason: str | None
+    commands: dict[str, int]
+    dead_letters: list[DeadLetter]
+
+
+def delivery_status(uow: UnitOfWork, tenant: TenantRecord) -> DeliveryStatus:
+    with uow:
+        endpoint = uow.tenants.host_endpoint(tenant.id)
+        counts = uow.outbox.counts_of_tenant(tenant.id)
+        dead = uow.outbox.dead_letters(tenant.id)
+    commands = {status: counts.get(status, 0) for status in ("pending", "done", "gone", "dead")}
+    return DeliveryStatus(endpoint.paused_at if endpoint else None, endpoint.paused_reason if endpoint else None,
+                          commands, dead)
+
+
+def retry_dead_letters(uow: UnitOfWork, tenant: TenantRecord, command_ids: list[int] | None, now: datetime) -> int:
+    """Send dead letters again (those ids of the tenant's, or all of them), with fresh attempts."""
+    with uow:
+        revived = uow.outbox.revive(tenant.id, command_ids, now)
+        uow.commit()
+    return revived

@@ -148,6 +148,7 @@ class HostEndpoint:
     access_token_encrypted: bytes
     requests_per_second: float | None
     paused_reason: str | None
+    paused_at: datetime | None = None
 
 
 @dataclass(frozen=True)

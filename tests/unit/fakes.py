@@ -223,7 +223,7 @@ class FakeTenants:
     def host_endpoint(self, tenant_id: int) -> HostEndpoint | None:
         row = self._store.tables.tenants.get(tenant_id)
         return None if row is None else HostEndpoint(row.id, row.api_base_url, row.access_token_encrypted,
-                                                     row.requests_per_second, row.paused_reason)
+                                                     row.requests_per_second, row.paused_reason, row.paused_at)
 
     def pause_delivery(self, tenant_id: int, reason: str, now: datetime) -> None:
         row = self._store.tables.tenants.get(tenant_id)

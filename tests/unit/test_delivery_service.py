@@ -17,7 +17,7 @@ from plugin.host.backoff import MAX_ATTEMPTS
 from plugin.host.commands import HostCommand
 from plugin.host.rate_limit import RateLimiter
 from plugin.security.secrets import SecretBox
-from plugin.services.delivery import Courier, deliver_due_commands
+from plugin.services.delivery import Courier, deliver_due_commands, delivery_status, retry_dead_letters
 from plugin.store.records import InstallValues, TenantRecord
 from tests.unit.fakes import FakeUnitOfWork
 
@@ -237,3 +237,20 @@ def test_a_command_leased_by_a_worker_that_died_is_sent_again_after_its_lease_wi
     deliver_due_commands(uow, courier)
 
     assert host.sent() == [claimed.command.idempotency_key] == [command.idempotency_key]
+
+
+def test_the_admin_sees_the_commands_by_status_the_pause_and_the_dead_letters(uow, courier, host, clock) -> None:
+    tenant = install(uow)
+    queue(uow, tenant, commands.set_priority("T-1", "urgent", "r"), commands.set_priority("T-2", "urgent", "r"),
+          commands.set_priority("T-3", "urgent", "r"))
+    host.answers["set-priority:T-2"] = [Delivery(Outcome.REFUSED, 422, "422 Unprocessable Entity")]
+    host.answers["set-priority:T-3"] = [Delivery(Outcome.UNAUTHORIZED, 401, "401 Unauthorized")]
+    deliver_due_commands(uow, courier)
+
+    status = delivery_status(uow, tenant)
+
+    assert status.commands == {"pending": 1, "done": 1, "gone": 0, "dead": 1}
+    assert status.paused_at == START and status.paused_reason is not None
+    assert [letter.idempotency_key for letter in status.dead_letters] == ["set-priority:T-2"]
+    assert retry_dead_letters(uow, tenant, None, clock()) == 1
+    assert delivery_status(uow, tenant).commands["dead"] == 0

@@ -45,7 +45,8 @@ class SqlTenants:
     def host_endpoint(self, tenant_id: int) -> HostEndpoint | None:
         row = self._connection.execute(
             sa.select(TENANTS.c.id, TENANTS.c.api_base_url, TENANTS.c.access_token_encrypted,
-                      TENANTS.c.requests_per_second, TENANTS.c.paused_reason).where(TENANTS.c.id == tenant_id)
+                      TENANTS.c.requests_per_second, TENANTS.c.paused_reason, TENANTS.c.paused_at)
+            .where(TENANTS.c.id == tenant_id)
         ).first()
         return None if row is None else HostEndpoint(*row)
 
