@@ -1,13 +1,15 @@
 """``sla-plugin worker``: the plugin's scheduler. It never runs inside the web workers.
 
-Three jobs, on APScheduler, each one instance at a time:
+Four jobs, on APScheduler, each one instance at a time:
 
 - **inbox**: apply the stored webhooks in batches, as fast as they come (every ``poll_seconds``
   when the inbox is empty);
 - **sweep**: every ``SLA_SWEEP_SECONDS``, recompute the tickets whose SLA tags change by
   themselves (a warning window opens, a target falls due), which queues their tags and notes;
 - **delivery**: send the outbox's commands to the hosts (one attempt each per round; retries and
-  backoff live in the outbox).
+  backoff live in the outbox);
+- **summaries**: every ``SUMMARY_SECONDS``, queue each tenant's daily (and hourly) summaries whose
+  time has come, once per period.
 
 Every job is idempotent: any number of workers may run side by side (each batch, ticket and
 command is claimed by one of them), and a worker killed at any point loses nothing. SIGTERM or
@@ -37,6 +39,7 @@ from plugin.logs import configure_logging
 from plugin.runtime import Runtime, wall_clock
 from plugin.services.delivery import Courier, deliver_due_commands
 from plugin.services.processing import DEFAULT_BATCH_SIZE, process_inbox_batch
+from plugin.services.summaries import queue_due_summaries
 from plugin.services.sweep import SWEEP_BATCH, sweep_tag_changes
 from plugin.store.errors import is_transient
 
@@ -46,6 +49,8 @@ SWEPT = Counter("sla_sweep_tickets_total", "Tickets the sweep recomputed because
 DELIVERED = Counter("sla_delivery_attempts_total", "Host commands by what one attempt gave", ["outcome"])
 EVENTS = Counter("sla_inbox_events_applied_total", "Webhook events the inbox processor applied", ["result"])
 DELIVERY_ROUND = 50  # commands claimed per delivery round
+SUMMARY_SECONDS = 15.0
+SUMMARIES = Counter("sla_summaries_queued_total", "Daily and hourly summaries queued for the hosts")
 
 
 @dataclass(frozen=True)
@@ -90,17 +95,21 @@ class Worker:
             if result.claimed < DELIVERY_ROUND:
                 return
 
+    def summarize(self) -> None:
+        SUMMARIES.inc(queue_due_summaries(self.runtime.uow(), self.runtime.now))
+
     # -- running them --------------------------------------------------------------------------------
 
     def run(self) -> None:
         """Until asked to stop: the jobs on their intervals, each one run at a time."""
-        scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(3)}, timezone="UTC",
+        scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(4)}, timezone="UTC",
                                         job_defaults={"coalesce": True, "max_instances": 1,
                                                       "misfire_grace_time": None})
         jobs: list[tuple[str, Callable[[], None], float]] = [
             ("inbox", self.drain_inbox, self.options.poll_seconds),
             ("sweep", self.sweep, self.runtime.config.sweep_seconds),
             ("delivery", self.deliver, self.options.poll_seconds),
+            ("summaries", self.summarize, SUMMARY_SECONDS),
         ]
         for name, job, seconds in jobs:
             scheduler.add_job(self._guarded(name, job), "interval", seconds=seconds, id=name, name=name,

@@ -57,6 +57,15 @@ class SlaPolicy:
 
 
 @dataclass(frozen=True)
+class Reporting:
+    """When the tenant's summaries are posted to the host: the previous local day's at
+    ``daily_summary_at`` (seconds after local midnight), and each hour's if ``hourly_summary``."""
+
+    daily_summary_at: int = 8 * 3600
+    hourly_summary: bool = False
+
+
+@dataclass(frozen=True)
 class Settings:
     """A tenant's whole configuration, validated (see plugin.settings for loading it)."""
 
@@ -64,6 +73,7 @@ class Settings:
     calendars: Mapping[str, BusinessCalendar] = field(default_factory=dict)
     rules: tuple[PrioritizationRule, ...] = ()
     policies: tuple[SlaPolicy, ...] = ()
+    reporting: Reporting = field(default_factory=Reporting)
 
 
 def _specificity(policy: SlaPolicy) -> int:

@@ -11,8 +11,8 @@ from typing import Any
 import holidays as holiday_data
 from marshmallow import ValidationError
 
-from plugin.domain.calendar import BusinessCalendar
-from plugin.domain.policies import Settings, SlaPolicy, Target
+from plugin.domain.calendar import BusinessCalendar, parse_clock_time
+from plugin.domain.policies import Reporting, Settings, SlaPolicy, Target
 from plugin.domain.rules import Condition, PrioritizationRule, name_key, same_name
 
 from .schemas import SettingsSchema
@@ -57,6 +57,7 @@ def read_settings(document: Any) -> ReadSettings:
         calendars=calendars,
         rules=tuple(_rule(item) for item in data["prioritization_rules"]),
         policies=tuple(_policy(item, calendars) for item in data["sla_policies"]),
+        reporting=_reporting(data.get("reporting")),
     )
     return ReadSettings(schema.dump(data), settings)
 
@@ -158,6 +159,12 @@ def _calendar(item: dict[str, Any]) -> BusinessCalendar:
     )
     dates = {day for day, _name in item["holidays"]}
     return BusinessCalendar.from_hours(item["timezone"], item["hours"], _Holidays(dates, national))
+
+
+def _reporting(item: dict[str, Any] | None) -> Reporting:
+    if item is None:
+        return Reporting()
+    return Reporting(parse_clock_time(item["daily_summary_at"]), item["hourly_summary"])
 
 
 def _rule(item: dict[str, Any]) -> PrioritizationRule:

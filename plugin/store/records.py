@@ -152,6 +152,15 @@ class HostEndpoint:
 
 
 @dataclass(frozen=True)
+class SummaryMarks:
+    """How far a tenant's summaries have been queued: the end of the last day and hour summarized."""
+
+    installed_at: datetime
+    daily_through: datetime | None
+    hourly_through: datetime | None
+
+
+@dataclass(frozen=True)
 class LeasedCommand:
     """A host command claimed by one worker, until its lease ends."""
 

@@ -47,6 +47,7 @@ from plugin.store.records import (
     LeasedCommand,
     PendingEvent,
     ReceivedWebhook,
+    SummaryMarks,
     TenantCredentials,
     TenantRecord,
     TicketRecord,
@@ -79,6 +80,8 @@ class TenantRow:
     paused_at: datetime | None = None
     paused_reason: str | None = None
     requests_per_second: float | None = None
+    daily_summary_through: datetime | None = None
+    hourly_summary_through: datetime | None = None
 
     def record(self) -> TenantRecord:
         return TenantRecord(self.id, self.account_id, self.timezone, self.host_origin, self.status,
@@ -204,7 +207,9 @@ class FakeTenants:
             api_base_url=values.api_base_url, access_token_encrypted=values.access_token_encrypted,
             webhook_secret_encrypted=values.webhook_secret_encrypted, timezone=values.timezone,
             host_origin=values.host_origin, status="active", installed_at=existing.installed_at if existing else now,
-            updated_at=now,
+            updated_at=now, requests_per_second=existing.requests_per_second if existing else None,
+            daily_summary_through=existing.daily_summary_through if existing else None,
+            hourly_summary_through=existing.hourly_summary_through if existing else None,
         )
         self._store.tables.tenants[row.id] = row
         return row.record(), existing is None
@@ -224,6 +229,21 @@ class FakeTenants:
         row = self._store.tables.tenants.get(tenant_id)
         return None if row is None else HostEndpoint(row.id, row.api_base_url, row.access_token_encrypted,
                                                      row.requests_per_second, row.paused_reason, row.paused_at)
+
+    def ids(self) -> list[int]:
+        return sorted(self._store.tables.tenants)
+
+    def summary_marks(self, tenant_id: int) -> SummaryMarks | None:
+        row = self._store.tables.tenants.get(tenant_id)
+        return None if row is None else SummaryMarks(row.installed_at, row.daily_summary_through,
+                                                     row.hourly_summary_through)
+
+    def mark_summarized(self, tenant_id: int, period: str, through: datetime) -> None:
+        row = self._store.tables.tenants[tenant_id]
+        current = row.daily_summary_through if period == "daily" else row.hourly_summary_through
+        if current is None or current < through:
+            self._store.tables.tenants[tenant_id] = (replace(row, daily_summary_through=through) if period == "daily"
+                                                     else replace(row, hourly_summary_through=through))
 
     def pause_delivery(self, tenant_id: int, reason: str, now: datetime) -> None:
         row = self._store.tables.tenants.get(tenant_id)

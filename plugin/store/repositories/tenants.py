@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..limits import findable, identifier, text
-from ..records import HostEndpoint, InstallValues, TenantCredentials, TenantRecord
+from ..records import HostEndpoint, InstallValues, SummaryMarks, TenantCredentials, TenantRecord
 from ..tables import EVENTS, INBOX, OUTBOX, TARGETS, TENANTS, TICKETS, VERSIONS
 
 _RECORD = (TENANTS.c.id, TENANTS.c.account_id, TENANTS.c.timezone, TENANTS.c.host_origin, TENANTS.c.status,
@@ -49,6 +49,22 @@ class SqlTenants:
             .where(TENANTS.c.id == tenant_id)
         ).first()
         return None if row is None else HostEndpoint(*row)
+
+    def ids(self) -> list[int]:
+        return list(self._connection.scalars(sa.select(TENANTS.c.id).order_by(TENANTS.c.id)))
+
+    def summary_marks(self, tenant_id: int) -> SummaryMarks | None:
+        row = self._connection.execute(
+            sa.select(TENANTS.c.installed_at, TENANTS.c.daily_summary_through, TENANTS.c.hourly_summary_through)
+            .where(TENANTS.c.id == tenant_id)).first()
+        return None if row is None else SummaryMarks(*row)
+
+    def mark_summarized(self, tenant_id: int, period: str, through: datetime) -> None:
+        """The tenant's summaries of ``period`` are queued up to ``through`` (never moved back)."""
+        column = TENANTS.c.daily_summary_through if period == "daily" else TENANTS.c.hourly_summary_through
+        self._connection.execute(sa.update(TENANTS).where(TENANTS.c.id == tenant_id,
+                                                          sa.or_(column.is_(None), column < through))
+                                 .values({column: through}))
 
     def pause_delivery(self, tenant_id: int, reason: str, now: datetime) -> None:
         """Stop delivering the tenant's commands (its token was refused) until it is installed again."""

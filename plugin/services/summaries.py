@@ -1,0 +1,105 @@
+"""Summaries posted to the host: each tenant's previous local day at its ``daily_summary_at``, and
+each hour if it asked for hourly ones.
+
+Run by the worker every few seconds. For each tenant, every period whose time has come since the
+tenant's last summary is queued as a ``post_report`` command (its idempotency key names the
+period, so two workers, or a worker that crashed after queueing, queue it once), and the tenant's
+mark moves past it in the same transaction. A worker that was down posts, when it is back, each
+summary whose time passed meanwhile; none whose time came before the tenant installed the plugin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from plugin.domain.policies import Settings
+from plugin.domain.reports import Period, ReportRow, build_report, period_start
+from plugin.host import commands
+from plugin.report_formats import report_row_document
+from plugin.store.records import SummaryMarks
+from plugin.summaries_markdown import summary_markdown, summary_title
+
+from .queries import first_period_at_or_after
+from .settings_versions import settings_in_force
+from .unit_of_work import UnitOfWork
+
+HOURLY_GRACE = timedelta(minutes=1)  # an hour's summary waits this long for the sweep's last breaches
+MAX_PER_RUN = 48  # periods queued per tenant and period kind in one run; a long catch-up takes several
+
+
+def queue_due_summaries(uow: UnitOfWork, clock: Callable[[], datetime]) -> int:
+    """Queue every summary whose time has come, for every tenant; how many were queued."""
+    now = clock()
+    with uow:
+        tenant_ids = uow.tenants.ids()
+    return sum(_queue_for_tenant(uow, tenant_id, now) for tenant_id in tenant_ids)
+
+
+def _queue_for_tenant(uow: UnitOfWork, tenant_id: int, now: datetime) -> int:
+    with uow:
+        tenant = uow.tenants.by_id(tenant_id)
+        marks = uow.tenants.summary_marks(tenant_id)
+        if tenant is None or marks is None:
+            return 0
+        _version, _document, settings = settings_in_force(uow, tenant)
+        queued = 0
+        periods: list[Period] = ["daily", "hourly"] if settings.reporting.hourly_summary else ["daily"]
+        for period in periods:
+            for start, end in _due_periods(period, marks, settings, now):
+                _queue(uow, tenant_id, period, start, end, settings, now)
+                uow.tenants.mark_summarized(tenant_id, period, end)
+                queued += 1
+        uow.commit()
+    return queued
+
+
+def _due_periods(period: Period, marks: SummaryMarks, settings: Settings,
+                 now: datetime) -> Iterator[tuple[datetime, datetime]]:
+    """[start, end) of each period after the mark whose summary is due by ``now`` (at most MAX_PER_RUN)."""
+    zone = settings.timezone
+    through = marks.daily_through if period == "daily" else marks.hourly_through
+    if through is None:  # the first period whose summary is due after the installation
+        start = period_start(marks.installed_at, period, zone)
+        if period == "daily":
+            start = period_start(start - timedelta(hours=12), period, zone)  # yesterday's may still be due
+    else:
+        start = through
+    for _ in range(MAX_PER_RUN):
+        end = first_period_at_or_after(start + timedelta(seconds=1), period, zone)
+        due_at = _due_at(period, end, settings)
+        if due_at > now:
+            return
+        if due_at > marks.installed_at:
+            yield start, end
+        start = end
+
+
+def _due_at(period: Period, end: datetime, settings: Settings) -> datetime:
+    """When a period ending at ``end`` is summarized: a day at the next day's ``daily_summary_at``, local
+    time; an hour a minute after it ends."""
+    if period == "hourly":
+        return end + HOURLY_GRACE
+    zone = ZoneInfo(settings.timezone)
+    day = end.astimezone(zone).date()
+    seconds = settings.reporting.daily_summary_at
+    local = datetime.combine(day, time(seconds // 3600, seconds // 60 % 60), zone)
+    return max(end, local.astimezone(ZoneInfo("UTC")))
+
+
+def _queue(uow: UnitOfWork, tenant_id: int, period: Period, start: datetime, end: datetime,
+           settings: Settings, now: datetime) -> None:
+    rows = _rows(uow, tenant_id, period, start, end, settings)
+    previous_start = period_start(start - timedelta(seconds=1), period, settings.timezone)
+    previous = _rows(uow, tenant_id, period, previous_start, start, settings)
+    title = summary_title(period, start, end, settings.timezone)
+    names = {policy.id: policy.name for policy in settings.policies}
+    body = summary_markdown(title, period, rows, previous, names)
+    data = {"period": period, "rows": [report_row_document(row) for row in rows]}
+    uow.outbox.add(tenant_id, [commands.post_report(title, period, start, end, body, data)], now)
+
+
+def _rows(uow: UnitOfWork, tenant_id: int, period: Period, start: datetime, end: datetime,
+          settings: Settings) -> list[ReportRow]:
+    return build_report(uow.targets.decided(tenant_id, start, end, None, None), period, settings.timezone)
