@@ -11,6 +11,7 @@ import binascii
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TypeVar
 
 DEFAULT_DATABASE_URL = "sqlite:///var/sla-plugin.sqlite3"
@@ -39,6 +40,8 @@ class Config:
     host_requests_per_second: float = 10.0
     host_burst: int = 20
     worker_metrics_bind: str | None = None  # host:port of the worker's /metrics; None: not served
+    # The demo's accelerated SLA clock (start, real epoch it starts at, rate); never set otherwise.
+    demo_clock: tuple[datetime, float, float] | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -62,6 +65,7 @@ class Config:
             host_requests_per_second=setting(env, "SLA_HOST_REQUESTS_PER_SECOND", _seconds_rate, "10"),
             host_burst=setting(env, "SLA_HOST_BURST", whole_number(minimum=1), "20"),
             worker_metrics_bind=setting(env, "SLA_WORKER_METRICS_BIND", _optional(bind_setting), ""),
+            demo_clock=setting(env, "SLA_DEMO_CLOCK", demo_clock_setting, ""),
         )
 
 
@@ -153,6 +157,21 @@ def _optional(parse: Callable[[str], str]) -> Callable[[str], str | None]:
         return parse(text) if text else None
 
     return parse_optional
+
+
+def demo_clock_setting(text: str) -> tuple[datetime, float, float] | None:
+    """``START,ORIGIN,RATE``: the SLA clock reads START at the real epoch second ORIGIN and runs RATE
+    times as fast. Only ``sla-plugin demo`` sets it, for its own processes."""
+    if not text:
+        return None
+    parts = text.split(",")
+    try:
+        start, origin, rate = datetime.fromisoformat(parts[0]), float(parts[1]), float(parts[2])
+    except (ValueError, IndexError):
+        raise ValueError(f"{text!r} is not START,ORIGIN,RATE (the demo sets it; leave it unset)") from None
+    if start.tzinfo is None or not 0 < rate <= 10_000 or len(parts) != 3:
+        raise ValueError(f"{text!r} is not START,ORIGIN,RATE with an aware START and 0 < RATE ≤ 10000")
+    return start.astimezone(UTC), origin, rate
 
 
 def _non_empty(text: str) -> str:

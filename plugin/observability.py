@@ -37,7 +37,7 @@ def readyz() -> tuple[Response, int]:
     has waited less than ``SLA_READY_MAX_LAG_SECONDS``)."""
     runtime = current_runtime()
     try:
-        lag = inbox_lag_seconds(runtime.uow(), runtime.now())
+        lag = inbox_lag_seconds(runtime.uow(), runtime.wall_now())
     except sa.exc.SQLAlchemyError:
         return jsonify({"status": "unavailable", "database": "unreachable"}), 503
     if lag > runtime.config.ready_max_lag_seconds:
@@ -53,7 +53,7 @@ def metrics() -> Response:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     runtime = current_runtime()
-    text = generate_latest(registry).decode() + store_metrics(operational_figures(runtime.uow()), runtime.now())
+    text = generate_latest(registry).decode() + store_metrics(operational_figures(runtime.uow()), runtime.wall_now())
     return Response(text, content_type=CONTENT_TYPE_LATEST)
 
 

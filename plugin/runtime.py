@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -20,18 +21,35 @@ def wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
+def accelerated_clock(start: datetime, origin: float, rate: float) -> Callable[[], datetime]:
+    """``start`` at the real instant ``origin`` (epoch seconds), then ``rate`` times as fast: the demo's."""
+
+    def now() -> datetime:
+        return start + timedelta(seconds=(time.time() - origin) * rate)
+
+    return now
+
+
 @dataclass
 class Runtime:
+    """``clock`` is the SLA clock: when events are evaluated, targets fall due and summaries are
+    due. ``wall`` is real time, for what a host or a browser also measures: token expiry, the
+    inbox's lag, delivery retries and Retry-After. They are one clock except in the demo."""
+
     config: Config
     engine: sa.Engine
     box: SecretBox
     clock: Callable[[], datetime] = wall_clock
     credentials: RememberedCredentials = field(default_factory=RememberedCredentials)
     parsed_settings: ParsedSettings = field(default_factory=ParsedSettings)
+    wall: Callable[[], datetime] = wall_clock
 
     @classmethod
     def build(cls, config: Config, clock: Callable[[], datetime] = wall_clock) -> Runtime:
-        return cls(config, create_db_engine(config.database_url), SecretBox(config.encryption_key), clock)
+        """``clock`` is both clocks (tests inject one); the demo's configuration speeds up the SLA clock."""
+        sla_clock = accelerated_clock(*config.demo_clock) if config.demo_clock is not None else clock
+        return cls(config, create_db_engine(config.database_url), SecretBox(config.encryption_key), sla_clock,
+                   wall=clock)
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, self.parsed_settings)
@@ -42,6 +60,9 @@ class Runtime:
 
     def now(self) -> datetime:
         return self.clock()
+
+    def wall_now(self) -> datetime:
+        return self.wall()
 
 
 def current_runtime() -> Runtime:

@@ -67,7 +67,7 @@ class Worker:
         self.stopping = threading.Event()
         config = runtime.config
         self.host = ReferenceHost()
-        self.courier = Courier(self.host, runtime.box, runtime.now,
+        self.courier = Courier(self.host, runtime.box, runtime.wall_now,
                                RateLimiter(config.host_requests_per_second, config.host_burst))
 
     # -- the jobs: each runs until it has nothing left to do now ------------------------------------

@@ -29,7 +29,8 @@ class Access:
     uow: UnitOfWork
     tenant: TenantRecord
     user: str
-    now: datetime
+    now: datetime  # the SLA clock
+    wall_now: datetime  # real time (the inbox's lag, delivery)
 
     def change(self, apply_to: str) -> SettingsChange:
         return SettingsChange(self.user, self.now, apply_to)
@@ -49,7 +50,7 @@ def tenant_access(*, write: bool = False) -> Iterator[Access]:
     remember_host_origin(tenant)
     if write and not identity.is_admin:
         raise ApiError(403, "forbidden", "only admins may change the SLA settings; agents may read them")
-    yield Access(uow, tenant, identity.user, runtime.now())
+    yield Access(uow, tenant, identity.user, runtime.now(), runtime.wall_now())
 
 
 # Endpoints that take a body but change nothing: agents may call them.
@@ -89,7 +90,7 @@ def _session_identity(runtime: Runtime) -> Identity:
                        {"WWW-Authenticate": "Bearer"})
     config = runtime.config
     try:
-        return verify_session_token(token.strip(), config.app_id, config.app_secret, runtime.now())
+        return verify_session_token(token.strip(), config.app_id, config.app_secret, runtime.wall_now())
     except TokenError as error:
         raise ApiError(401, "invalid_token", str(error), {"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
 

@@ -24,9 +24,11 @@ def create_session(body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str,
     """Verify the host token (HS256, audience, ≤ 5 minutes, jti used once) and issue a session token."""
     runtime = current_runtime()
     config = runtime.config
-    identity, tenant = open_session(runtime.uow(), body["token"], config.app_id, config.app_secret, runtime.now())
+    identity, tenant = open_session(runtime.uow(), body["token"], config.app_id, config.app_secret,
+                                    runtime.wall_now())
     remember_host_origin(tenant)
     session = replace(identity, installation=tenant.installation)
-    token = issue_session_token(session, config.app_id, config.app_secret, runtime.now(), config.session_ttl_seconds)
+    token = issue_session_token(session, config.app_id, config.app_secret, runtime.wall_now(),
+                                config.session_ttl_seconds)
     answer = {"access_token": token, "token_type": "Bearer", "expires_in": config.session_ttl_seconds}
     return answer, 200, {"Cache-Control": "no-store"}

@@ -39,7 +39,7 @@ class DeliveryAnswer(Schema):
 
 
 class RetryRequest(Schema):
-    ids = fields.List(fields.Int(strict=True, validate=validate.Range(min=1)), load_default=None,
+    ids = fields.List(fields.Int(strict=True, validate=validate.Range(min=1, max=2**31 - 1)), load_default=None,
                       validate=validate.Length(max=1000),
                       metadata={"description": "dead letters to send again; leave it out for all of them"})
 
@@ -66,4 +66,4 @@ def delivery_status() -> Any:
 def retry_dead_letters(body: dict[str, Any]) -> Any:
     """Send dead letters again, each with its attempts reset (admins only)."""
     with tenant_access(write=True) as access:
-        return {"retried": delivery.retry_dead_letters(access.uow, access.tenant, body["ids"], access.now)}
+        return {"retried": delivery.retry_dead_letters(access.uow, access.tenant, body["ids"], access.wall_now)}

@@ -30,4 +30,4 @@ def installation_status() -> Any:
     """The inbox of webhook events: how many wait for the processor, how many failed and why, and how
     long the oldest has waited."""
     with tenant_access() as access:
-        return queries.installation_status(access.uow, access.tenant, access.now)
+        return queries.installation_status(access.uow, access.tenant, access.wall_now)

@@ -33,7 +33,7 @@ def receive(account_id: str) -> tuple[Response, int]:
         raise
     try:
         received = receive_webhook(runtime.uow(), runtime.credentials, runtime.box, account_id, body,
-                                   request.headers, runtime.now())
+                                   request.headers, runtime.wall_now())
     except KNOWN_ERRORS as error:
         _status, code = error_answer(error)
         WEBHOOKS.labels(f"rejected_{code}").inc()

@@ -100,3 +100,27 @@ def test_keys_prints_settings_that_the_plugin_accepts() -> None:
     exported = dict(line.removeprefix("export ").split("=", 1) for line in printed.splitlines())
     assert set(exported) == {"SLA_APP_SECRET", "SLA_ENCRYPTION_KEY"}
     Config.from_env(exported)  # raises if either is not acceptable
+
+
+def test_the_demo_clock_runs_the_sla_clock_faster_and_leaves_real_time_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from plugin.runtime import Runtime  # noqa: PLC0415
+
+    config = Config.from_env(GOOD | {"SLA_DEMO_CLOCK": "2026-03-02T06:00:00+00:00,1000.0,240"})
+    assert config.demo_clock == (datetime(2026, 3, 2, 6, tzinfo=UTC), 1000.0, 240.0)
+    monkeypatch.setattr("time.time", lambda: 1010.0)  # ten real seconds later: forty minutes of SLA time
+    runtime = Runtime.build(config, clock=lambda: datetime(2026, 12, 1, tzinfo=UTC))
+    try:
+        assert runtime.now() == datetime(2026, 3, 2, 6, 40, tzinfo=UTC)
+        assert runtime.wall_now() == datetime(2026, 12, 1, tzinfo=UTC)
+    finally:
+        runtime.dispose()
+    assert Config.from_env(GOOD).demo_clock is None
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2026-03-02T06:00:00,1,240", "2026-03-02T06:00:00Z,1,0",
+                                   "2026-03-02T06:00:00Z,1"])
+def test_a_malformed_demo_clock_is_refused(value: str) -> None:
+    with pytest.raises(ConfigError, match=r"^SLA_DEMO_CLOCK: "):
+        Config.from_env(GOOD | {"SLA_DEMO_CLOCK": value})
