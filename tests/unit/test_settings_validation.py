@@ -220,3 +220,20 @@ def test_two_rules_of_one_product_and_channel_cannot_share_a_position() -> None:
     ]
     twin["channel"] = "chat"  # another channel: positions are per product and channel
     load_settings(data)
+
+
+def test_reporting_defaults_to_a_daily_summary_at_eight_and_no_hourly_ones() -> None:
+    assert read_settings(document()).document["reporting"] == {"daily_summary_at": "08:00", "hourly_summary": False}
+    reporting = load_settings(document() | {"reporting": {"daily_summary_at": "17:30", "hourly_summary": True}}
+                              ).reporting
+    assert (reporting.daily_summary_at, reporting.hourly_summary) == (17 * 3600 + 30 * 60, True)
+
+
+@pytest.mark.parametrize(("reporting", "problem"), [
+    ({"daily_summary_at": "24:00"}, "reporting.daily_summary_at: must be a time of day HH:MM, 00:00 to 23:59"),
+    ({"daily_summary_at": "8:00"}, "reporting.daily_summary_at: must be a time of day HH:MM, 00:00 to 23:59"),
+    ({"hourly_summary": "yes"}, "reporting.hourly_summary: must be true or false"),
+    ({"weekly_summary": True}, "reporting.weekly_summary: Unknown field."),
+])
+def test_reporting_mistakes_are_named(reporting: dict[str, Any], problem: str) -> None:
+    assert problems_of(document() | {"reporting": reporting}) == [problem]
