@@ -8,7 +8,8 @@ order (``ix_outbox_ticket_queue`` finds a ticket's earlier pending command). Com
 before this revision were never delivered; they stay pending, at the default urgency.
 
 ``tickets.next_tag_change_at`` is the sweep's index: the sweep reads the tickets whose tags change
-now, whatever the number of running targets.
+now, whatever the number of running targets. Open tickets stored before this revision are due at
+once, so the first sweep gives them their tags.
 
 Revision ID: 0004
 Revises: 0003
@@ -50,6 +51,9 @@ def upgrade() -> None:
         batch.alter_column("tag_revision", server_default=None)
         batch.create_index("ix_tickets_tag_change", ["next_tag_change_at"], postgresql_where=TAG_CHANGE_DUE,
                            sqlite_where=TAG_CHANGE_DUE)
+    # Open tickets stored before this revision have no tags on the host yet: the first sweep
+    # recomputes them (in batches) and queues the tags and notes their state calls for.
+    op.execute("UPDATE tickets SET next_tag_change_at = updated_at WHERE open")
     with op.batch_alter_table("outbox") as batch:
         batch.add_column(sa.Column("urgency", sa.SmallInteger(), nullable=False, server_default="1"))
         batch.add_column(_instant("leased_until"))
