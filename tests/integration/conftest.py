@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
@@ -19,7 +20,10 @@ from plugin.config import Config
 from plugin.runtime import Runtime
 from plugin.services.processing import BatchResult, process_inbox_batch
 from plugin.services.settings_changes import SettingsChange, replace_settings
+from plugin.store.db import create_db_engine
 from plugin.store.migrate import upgrade
+from plugin.store.repositories.settings_versions import ParsedSettings
+from plugin.store.unit_of_work import SqlUnitOfWork
 from tests.support import (
     host_token,
     install_body,
@@ -43,6 +47,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     with temporary_postgres_database() as url:
         upgrade(url)
         yield url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    """The store's engine, for the repositories' tests."""
+    engine = create_db_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def uow(engine: sa.Engine) -> SqlUnitOfWork:
+    return SqlUnitOfWork(engine, ParsedSettings())
 
 
 @pytest.fixture

@@ -4,11 +4,7 @@ dead letters; and two workers claiming at once on PostgreSQL."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
-import sqlalchemy as sa
 
 from plugin.host import commands
 from plugin.store.db import create_db_engine
@@ -20,18 +16,6 @@ from tests.support import temporary_postgres_database
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 LEASE = NOW + timedelta(seconds=60)
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[sa.Engine]:
-    engine = create_db_engine(database_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def uow(engine: sa.Engine) -> SqlUnitOfWork:
-    return SqlUnitOfWork(engine, ParsedSettings())
 
 
 def install(uow: SqlUnitOfWork, account_id: str) -> int:

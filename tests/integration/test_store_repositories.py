@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,18 +21,6 @@ from tests.support import temporary_postgres_database
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SEALED = b"sealed-secret"  # what the tenants' rows hold as their encrypted webhook secret
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[sa.Engine]:
-    engine = create_db_engine(database_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def uow(engine: sa.Engine) -> SqlUnitOfWork:
-    return SqlUnitOfWork(engine, ParsedSettings())
 
 
 @pytest.fixture
