@@ -33,7 +33,11 @@ T = TypeVar("T")
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "demo":
+        args.demo_args = extra  # the demo's own options, read by `python -m sandbox demo`
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command is None:
         parser.print_help()
         return USAGE_ERROR
@@ -79,6 +83,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--bind", type=_flag(bind_setting), help="host:port (default: SLA_BIND, else 127.0.0.1:8000)")
     run.add_argument("--workers", type=_flag(whole_number(1)), help="web workers (default: SLA_WORKERS, else 2)")
     run.set_defaults(run=_run_both)
+
+    demo = commands.add_parser("demo", add_help=False,
+                               help="the live demo: the sandbox helpdesk, serve and worker on SQLite, a working day "
+                                    "in about two minutes (options: sla-plugin demo --help)")
+    demo.set_defaults(run=_demo)
 
     keys = commands.add_parser("keys", help="print a new app secret and encryption key, as shell exports",
                                description="Print a new SLA_APP_SECRET (a Standard Webhooks secret, for the "
@@ -131,6 +140,18 @@ def _run_both(args: argparse.Namespace) -> int:
     _checked(lambda: setting(os.environ, "SLA_THREADS", whole_number(1), "1"))  # serve's, read by the child
     _prepare_store(config, upgrade_schema=True)
     return run_together(bind, workers)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    """Hand over to the sandbox's demo (``python -m sandbox demo``), which the plugin never imports."""
+    import importlib.util  # noqa: PLC0415
+
+    if importlib.util.find_spec("sandbox") is None:
+        print("sla-plugin demo: the sandbox package is not installed; run the demo from the project's clone "
+              "(./dev demo), which has it", file=sys.stderr)
+        return 1
+    os.execv(sys.executable, [sys.executable, "-m", "sandbox", "demo", *args.demo_args])
+    return 1  # not reached: execv replaces this process
 
 
 def _keys(_args: argparse.Namespace) -> int:

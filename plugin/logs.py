@@ -49,6 +49,13 @@ def configure_logging(level: str = "INFO") -> None:
         root.addHandler(handler)
         root.setLevel(level)
         root.propagate = False
+    # The worker's scheduler: its errors as JSON too; not its notices that a job's next run was
+    # skipped while the previous one still ran (each job runs one at a time on purpose).
+    scheduler = logging.getLogger("apscheduler")
+    if not scheduler.handlers:
+        scheduler.addHandler(handler)
+        scheduler.setLevel(logging.ERROR)
+        scheduler.propagate = False
 
 
 class JsonGunicornLogger(GunicornLogger):

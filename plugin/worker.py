@@ -109,7 +109,7 @@ class Worker:
             ("inbox", self.drain_inbox, self.options.poll_seconds),
             ("sweep", self.sweep, self.runtime.config.sweep_seconds),
             ("delivery", self.deliver, self.options.poll_seconds),
-            ("summaries", self.summarize, SUMMARY_SECONDS),
+            ("summaries", self.summarize, self._summary_seconds()),
         ]
         for name, job, seconds in jobs:
             scheduler.add_job(self._guarded(name, job), "interval", seconds=seconds, id=name, name=name,
@@ -120,6 +120,12 @@ class Worker:
         finally:
             scheduler.shutdown(wait=True)  # the jobs in flight finish their batch, sweep or call
             self.host.close()
+
+    def _summary_seconds(self) -> float:
+        """Every SUMMARY_SECONDS of real time; under the demo's fast clock, every SLA minute (at least
+        every half second), so that summaries arrive when they are due there too."""
+        demo = self.runtime.config.demo_clock
+        return SUMMARY_SECONDS if demo is None else max(0.5, min(SUMMARY_SECONDS, 60 / demo[2]))
 
     def drain_until_idle(self) -> None:
         """The inbox only, until it is empty (``--exit-when-idle``)."""

@@ -1,7 +1,10 @@
-"""``python -m sandbox serve`` runs the sandbox helpdesk; ``python -m sandbox play`` plays a working day on one.
+"""``python -m sandbox serve`` runs the sandbox helpdesk; ``python -m sandbox play`` plays a working day on one;
+``python -m sandbox demo`` (what ``sla-plugin demo`` runs) starts the sandbox, the plugin and its worker and
+plays the day on their shared accelerated clock (``demo.py``).
 
     python -m sandbox serve --port 8090 --plugin-url http://127.0.0.1:8000 --app-secret whsec_...
     python -m sandbox play --sandbox http://127.0.0.1:8090 --account demo --seed 1 --rate 60
+    python -m sandbox demo [--rate 480] [--seed 1] [--keep-running] [--no-live]
 
 ``serve`` is werkzeug's threaded development server: the sandbox is a test double, not a
 production component. The app secret and id default to ``SLA_APP_SECRET`` and ``SLA_APP_ID``.
@@ -22,6 +25,7 @@ from werkzeug.serving import make_server
 
 from .app import create_sandbox_app
 from .client import SandboxClient, SandboxError
+from .demo import add_demo_options, run_demo
 from .plugin_link import PluginLink
 from .scenario import DEFAULT_START, Step, play, working_day
 
@@ -99,6 +103,13 @@ def _parser() -> argparse.ArgumentParser:
     day.add_argument("--no-install", dest="install", action="store_false",
                      help="the account is installed already, with its settings")
     day.set_defaults(run=play_day)
+    demo = commands.add_parser("demo", help="the live demo: the sandbox, the plugin and its worker on SQLite, and "
+                                            "a working day in about two minutes",
+                               description="Start the sandbox, sla-plugin serve and sla-plugin worker (new keys, a "
+                                           "new SQLite database), play the working day on their shared accelerated "
+                                           "clock, show it live, and end with the daily summary the host received.")
+    add_demo_options(demo)
+    demo.set_defaults(run=run_demo)
     return parser
 
 

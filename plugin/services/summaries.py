@@ -45,7 +45,8 @@ def _queue_for_tenant(uow: UnitOfWork, tenant_id: int, now: datetime) -> int:
             return 0
         _version, _document, settings = settings_in_force(uow, tenant)
         queued = 0
-        periods: list[Period] = ["daily", "hourly"] if settings.reporting.hourly_summary else ["daily"]
+        # Hours first: the day's summary, due after its last hour's, reaches the host after it.
+        periods: list[Period] = ["hourly", "daily"] if settings.reporting.hourly_summary else ["daily"]
         for period in periods:
             for start, end in _due_periods(period, marks, settings, now):
                 _queue(uow, tenant_id, period, start, end, settings, now)

@@ -168,6 +168,8 @@ class InboxEntry(Base):
         sa.Index("ix_webhook_inbox_pending", "id", postgresql_where=PENDING,
                  sqlite_where=PENDING),
         sa.Index("ix_webhook_inbox_tenant_status", "tenant_id", "status"),
+        sa.Index("ix_webhook_inbox_pending_ticket", "tenant_id", "ticket_id", postgresql_where=PENDING,
+                 sqlite_where=PENDING),  # the sweep leaves tickets with events still waiting to the processor
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -428,9 +428,12 @@ class FakeTickets:
         return self._store.tables.tickets.get((tenant_id, ticket_id))
 
     def tag_changes_due(self, now: datetime, limit: int) -> list[tuple[int, str]]:
+        awaiting = {(row.tenant_id, row.ticket_id) for row in self._store.tables.inbox.values()
+                    if row.status == "pending"}
         due = sorted(((ticket.next_tag_change_at, tenant_id, ticket_id)
                       for (tenant_id, ticket_id), ticket in self._store.tables.tickets.items()
-                      if ticket.next_tag_change_at is not None and ticket.next_tag_change_at <= now))
+                      if ticket.next_tag_change_at is not None and ticket.next_tag_change_at <= now
+                      and (tenant_id, ticket_id) not in awaiting))
         return [(tenant_id, ticket_id) for _at, tenant_id, ticket_id in due[:limit]]
 
 

@@ -168,3 +168,17 @@ def test_a_deleted_ticket_gets_no_tags(uow, tenant) -> None:
     sweep(uow, "10:00")
 
     assert tag_story(uow, tenant) == []
+
+
+def test_the_sweep_leaves_a_ticket_with_events_still_in_the_inbox_to_the_processor(uow, tenant) -> None:
+    receive(uow, tenant, "09:00", created("T-1", CREATED))
+    deliver(uow, tenant, message("T-1", "2026-03-02T09:29:00Z"), received_at=at("09:29"))  # not yet applied
+
+    assert sweep(uow, "09:30") == 0  # no breach to withdraw a moment later
+    while process_inbox_batch(uow, lambda: at("09:30")).claimed:
+        pass
+
+    assert tag_story(uow, tenant) == []  # answered at 09:29: never breached, and never swept at risk
+    with uow:
+        [target] = uow.targets.of_ticket(tenant.id, "T-1")
+    assert target.status == "met"

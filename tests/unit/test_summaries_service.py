@@ -104,9 +104,9 @@ def test_a_custom_time_and_hourly_summaries(uow) -> None:
     run(uow, istanbul(1, 18, 0))
 
     titles = [command.payload["title"] for command in reports(uow, tenant)]
-    assert titles == ["SLA daily summary: Saturday 28 February 2026 (Europe/Istanbul)",  # due Sunday 17:30
-                      "SLA hourly summary: 1 March 2026, 15:00–16:00 (Europe/Istanbul)",
-                      "SLA hourly summary: 1 March 2026, 16:00–17:00 (Europe/Istanbul)"]
+    assert titles == ["SLA hourly summary: 1 March 2026, 15:00–16:00 (Europe/Istanbul)",
+                      "SLA hourly summary: 1 March 2026, 16:00–17:00 (Europe/Istanbul)",
+                      "SLA daily summary: Saturday 28 February 2026 (Europe/Istanbul)"]  # due Sunday 17:30
     run(uow, istanbul(2, 17, 30))
     assert "SLA daily summary: Sunday 1 March 2026 (Europe/Istanbul)" in [
         command.payload["title"] for command in reports(uow, tenant)]

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from ..limits import findable, identifier
 from ..records import HistoryEvent, TicketRecord
-from ..tables import EVENTS, TICKETS, insert_ignoring_duplicates, upsertable_insert
+from ..tables import EVENTS, INBOX, TICKETS, insert_ignoring_duplicates, upsertable_insert
 
 _RECORD = (TICKETS.c.ticket_id, TICKETS.c.priority, TICKETS.c.policy_id, TICKETS.c.settings_version,
            TICKETS.c.deleted, TICKETS.c.open, TICKETS.c.host_tags, TICKETS.c.tag_revision,
@@ -105,9 +105,14 @@ class SqlTickets:
     def tag_changes_due(self, now: datetime, limit: int) -> list[tuple[int, str]]:
         """(tenant, ticket) of the tickets whose SLA tags change by ``now``, the earliest first: what the
         sweep recomputes. The index holds only tickets with a running target, so the cost grows with the
-        tickets due, not with those running."""
+        tickets due, not with those running. A ticket with events still waiting in the inbox is left to
+        the inbox processor, which recomputes it with them (an answer given just before the due instant
+        must not be outrun by its breach)."""
+        awaiting_events = sa.exists().where(INBOX.c.tenant_id == TICKETS.c.tenant_id,
+                                            INBOX.c.ticket_id == TICKETS.c.ticket_id, INBOX.c.status == "pending")
         rows = self._connection.execute(
             sa.select(TICKETS.c.tenant_id, TICKETS.c.ticket_id)
-            .where(TICKETS.c.next_tag_change_at.is_not(None), TICKETS.c.next_tag_change_at <= now)
+            .where(TICKETS.c.next_tag_change_at.is_not(None), TICKETS.c.next_tag_change_at <= now,
+                   ~awaiting_events)
             .order_by(TICKETS.c.next_tag_change_at).limit(limit))
         return [(row.tenant_id, row.ticket_id) for row in rows]

@@ -54,6 +54,9 @@ def upgrade() -> None:
     # Open tickets stored before this revision have no tags on the host yet: the first sweep
     # recomputes them (in batches) and queues the tags and notes their state calls for.
     op.execute("UPDATE tickets SET next_tag_change_at = updated_at WHERE open")
+    with op.batch_alter_table("webhook_inbox") as batch:
+        batch.create_index("ix_webhook_inbox_pending_ticket", ["tenant_id", "ticket_id"], postgresql_where=PENDING,
+                           sqlite_where=PENDING)
     with op.batch_alter_table("outbox") as batch:
         batch.add_column(sa.Column("urgency", sa.SmallInteger(), nullable=False, server_default="1"))
         batch.add_column(_instant("leased_until"))
@@ -67,6 +70,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("webhook_inbox") as batch:
+        batch.drop_index("ix_webhook_inbox_pending_ticket")
     with op.batch_alter_table("outbox") as batch:
         batch.drop_index("ix_outbox_ticket_queue")
         batch.drop_index("ix_outbox_claim")
