@@ -7,8 +7,14 @@ webhook and lifecycle endpoints' answers.
 
 from __future__ import annotations
 
+from typing import Any
+
+import flask
 from flask_smorest import Api, Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, missing
+from webargs.flaskparser import FlaskParser, is_json_request
+
+from plugin.json_bodies import read_json_body
 
 
 class ErrorSchema(Schema):
@@ -28,5 +34,20 @@ class PluginApi(Api):
         pass
 
 
+class BodyParser(FlaskParser):
+    """webargs' parser, reading a JSON body as every other entry point does (``read_json_body``:
+    NaN is no number, nor is one of 5,000 digits); no body at all is no arguments, as in webargs."""
+
+    def _raw_load_json(self, req: flask.Request) -> Any:
+        if not is_json_request(req):
+            return missing
+        raw = req.get_data(cache=True)
+        return read_json_body(raw) if raw.strip() else missing
+
+
+class PluginBlueprint(Blueprint):
+    ARGUMENTS_PARSER = BodyParser()
+
+
 def api_blueprint(name: str, url_prefix: str, description: str) -> Blueprint:
-    return Blueprint(name, __name__, url_prefix=url_prefix, description=description)
+    return PluginBlueprint(name, __name__, url_prefix=url_prefix, description=description)

@@ -8,6 +8,7 @@ the rest of the settings needs cannot be deleted, an SLA without its rule cannot
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields
@@ -50,7 +51,7 @@ def item_blueprint(url_name: str, section: str, description: str) -> Blueprint:
         with tenant_access(write=True) as access:
             change = access.change(query["apply_to"])
             version, item = settings_changes.create_item(access.uow, access.tenant, section, item, change)
-        location = f"{API_PREFIX}/{url_name}/{item['id']}"
+        location = f"{API_PREFIX}/{url_name}/{quote(item['id'], safe='')}"  # an id may hold any character
         return item, 201, {**version_headers(version), "Location": location}
 
     @blueprint.put("/<item_id>")

@@ -13,7 +13,7 @@ from .schemas import PolicyPreviewAnswer, PolicyPreviewRequest, RuleTestAnswer, 
 
 
 @rules.post("/test")
-@rules.arguments(RuleTestTicket)
+@rules.arguments(RuleTestTicket, required=False)  # every field has a default: no body is an empty ticket
 @rules.response(200, RuleTestAnswer)
 def match_rules(ticket: dict[str, Any]) -> service.RuleTest:
     """Which rule would prioritize a new ticket like this one (null: none, so ``low``)."""

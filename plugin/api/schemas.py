@@ -24,13 +24,23 @@ _INSTANT_ERRORS: dict[str, str | list[Any] | dict[Any, Any]] = {
 _INSTANT_RANGE = validate.Range(
     min=datetime(1970, 1, 1, tzinfo=UTC), max=datetime(9000, 1, 1, tzinfo=UTC), error="must lie between 1970 and 9000"
 )
+# The years 1970–8999 in the document's words (JSON Schema has no range of instants); the API
+# itself compares the instant in UTC, so the first and last hours of the range depend on the offset.
+_DAY = r"(19[7-9][0-9]|[2-8][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+_TIME = r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+_INSTANT_DOCUMENT = {"format": "date-time", "pattern": f"^{_DAY}{_TIME}$",
+                     "description": "an ISO 8601 instant with Z or its UTC offset, between 1970 and 9000",
+                     "example": "2026-03-02T09:00:00Z"}
 
 
 def _instant(**options: Any) -> fields.AwareDateTime:
-    return fields.AwareDateTime(format="iso", error_messages=_INSTANT_ERRORS, validate=_INSTANT_RANGE, **options)
+    metadata = {**_INSTANT_DOCUMENT, **options.pop("metadata", {})}
+    return fields.AwareDateTime(format="iso", error_messages=_INSTANT_ERRORS, validate=_INSTANT_RANGE,
+                                metadata=metadata, **options)
 
 
 _PLAIN_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_INSTANT_OR_DATE = f"^{_DAY}({_TIME})?$"
 
 
 def _an_id(value: str) -> None:
@@ -98,9 +108,15 @@ class SettingsWriteQuery(Schema):
                           metadata={"description": "open_tickets (recomputed now, the default) or new_tickets only"})
 
 
+# An ETag of the settings (its version, quoted, perhaps weak), the bare version, or * for any.
+ETAG_PATTERN = r'^(\*|(W/)?"[0-9]{1,9}"|[0-9]{1,9})$'
+
+
 class SettingsPrecondition(Schema):
     if_match = fields.Str(data_key="If-Match", load_default=None,
-                          metadata={"description": "save only over this version (the ETag of a GET)"})
+                          metadata={"description": "save only over this version (the ETag of a GET), or * for any; "
+                                                   "412 when the settings are at another version",
+                                    "pattern": ETAG_PATTERN, "example": '"3"'})
 
 
 class SettingsVersionEntry(Schema):
@@ -119,7 +135,9 @@ class RuleList(Schema):
 
 
 class RuleOrder(Schema):
-    ids = fields.List(fields.Str(), required=True, metadata={"description": "every rule id, first tried first"})
+    ids = fields.List(fields.Str(validate=validate.Length(min=1, max=IDENTIFIER_LENGTH)), required=True,
+                      metadata={"description": "the id of every rule, each once, the first tried first",
+                                "uniqueItems": True})
 
 
 # -- previews ------------------------------------------------------------------------------------
@@ -143,15 +161,25 @@ class RuleTestAnswer(Schema):
     policy = fields.Str(allow_none=True, metadata={"description": "the SLA policy a ticket so prioritized gets"})
 
 
+_POLICY_ID_OR_DRAFT = {
+    "anyOf": [{"type": "string", "minLength": 1, "maxLength": IDENTIFIER_LENGTH},
+              {"$ref": "#/components/schemas/PolicyBody"}],
+    "description": "a saved policy's id, or a draft policy object (checked with the settings as if it were saved)",
+}
+
+
 class PolicyPreviewRequest(Schema):
-    policy = fields.Raw(required=True, metadata={"description": "a saved policy's id, or a draft policy object"})
-    created_at = _instant(required=True)
+    policy = fields.Raw(required=True, metadata={"openapi": _POLICY_ID_OR_DRAFT})
+    created_at = _instant(required=True, metadata={"description": "when the ticket is created: an ISO 8601 instant "
+                                                                  "with Z or its UTC offset, between 1970 and 9000"})
 
     @validates_schema
     def _policy_id_or_object(self, data: dict[str, Any], **_: Any) -> None:
         policy = data.get("policy")
         if not (isinstance(policy, dict) or (isinstance(policy, str) and policy)):
             raise ValidationError("must be a policy id or a policy object", "policy")
+        if isinstance(policy, dict) and not isinstance(policy.get("id"), str):  # its problems are told by its id
+            raise ValidationError("a draft policy needs its id (a string)", "policy")
 
 
 class TargetPreview(Schema):
@@ -238,8 +266,8 @@ class InstantOrDate(fields.Field):
 
     def __init__(self, **options: Any) -> None:
         description = options.pop("description")
-        super().__init__(metadata={"type": "string", "description": description,
-                                   "example": "2026-03-02 or 2026-03-02T09:00:00Z"}, **options)
+        super().__init__(metadata={"type": "string", "description": f"{description}; between 1970 and 9000",
+                                   "pattern": _INSTANT_OR_DATE, "example": "2026-03-02"}, **options)
         self._instant = _instant()
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime | date:
@@ -277,7 +305,8 @@ class ReportQuery(Schema):
     until = InstantOrDate(data_key="to", load_default=None,
                           description="…and starting before this instant or day (exclusive)")
     policy = fields.Str(load_default=None, validate=_an_id,
-                        metadata={"description": "a policy's id; an id no policy has is refused"})
+                        metadata={"description": "a policy's id; an id no policy has is refused",
+                                  "maxLength": IDENTIFIER_LENGTH})
     metric = AnyCase(METRICS, load_default=None)
     format = AnyCase(("json", "csv"), load_default=None,
                      metadata={"description": "csv (any case), or send Accept: text/csv"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import request
@@ -13,7 +14,7 @@ from plugin.services import queries, settings_changes
 
 from .access import API_PREFIX, tenant_access
 from .errors import api_blueprint
-from .schemas import SettingsDocument, SettingsPrecondition, SettingsVersionList, SettingsWriteQuery
+from .schemas import ETAG_PATTERN, SettingsDocument, SettingsPrecondition, SettingsVersionList, SettingsWriteQuery
 
 blueprint = api_blueprint("settings", f"{API_PREFIX}/settings", "The settings export document (design.md §5)")
 VERSION_HEADERS = {"ETag": {"description": "the settings version, quoted"},
@@ -66,9 +67,8 @@ def get_version(version: int) -> tuple[dict[str, Any], int, dict[str, str]]:
 
 
 def _version_in_etag(if_match: str | None) -> int | None:
-    if not if_match or if_match.strip() == "*":
+    if if_match is None or if_match == "*":
         return None
-    try:
-        return int(if_match.strip().removeprefix("W/").strip('"'))
-    except ValueError:
-        raise ApiError(412, "settings_changed", "If-Match must be the quoted settings version of an ETag") from None
+    if not re.fullmatch(ETAG_PATTERN, if_match):
+        raise ApiError(412, "settings_changed", "If-Match must be the quoted settings version of an ETag")
+    return int(if_match.removeprefix("W/").strip('"'))

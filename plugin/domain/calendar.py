@@ -60,7 +60,8 @@ class Clock(Protocol):
 def parse_clock_time(text: str) -> int:
     """``"HH:MM"`` (``"24:00"`` allowed) as seconds after local midnight."""
     hours, sep, minutes = text.partition(":")
-    if not (sep and len(hours) == 2 and len(minutes) == 2 and hours.isdigit() and minutes.isdigit()):
+    digits = hours + minutes
+    if not (sep and len(hours) == 2 and len(minutes) == 2 and digits.isascii() and digits.isdigit()):  # not "٠٩"
         raise ValueError(f"{text!r} is not a time of day in HH:MM form")
     value = int(hours) * 3600 + int(minutes) * 60
     if int(minutes) > 59 or value > DAY:

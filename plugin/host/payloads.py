@@ -7,7 +7,7 @@ Every problem names the field it found it in.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from plugin.domain.events import EVENT_TYPES, PRIORITIES, STATUSES, Message, TicketEvent, TicketSnapshot
@@ -133,6 +133,11 @@ def _ident(data: dict[str, Any], key: str, prefix: str) -> str:
     return _string(data, key, prefix)
 
 
+# Instants a ticket's events can carry: the admin API's range. Past it a due instant could fall
+# beyond the year 9999, where datetime ends (and 0001-01-01T00:00+01:00 is before it begins, in UTC).
+EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
+
+
 def _instant(data: dict[str, Any], key: str, prefix: str) -> datetime:
     text = _string(data, key, prefix)
     try:
@@ -141,4 +146,10 @@ def _instant(data: dict[str, Any], key: str, prefix: str) -> datetime:
         raise PayloadError(f"{prefix}{key}: {text!r} is not an ISO 8601 instant") from None
     if value.tzinfo is None:
         raise PayloadError(f"{prefix}{key}: {text!r} has no time zone offset")
-    return value.astimezone(UTC)
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:
+        value = EARLIEST - timedelta(days=1) if value.year == 1 else LATEST + timedelta(days=1)
+    if not EARLIEST <= value < LATEST:
+        raise PayloadError(f"{prefix}{key}: {text!r} must lie between 1970 and 9000")
+    return value

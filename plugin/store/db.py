@@ -12,15 +12,19 @@ import sqlalchemy as sa
 
 # A JSON escape of U+0000: a backslash that an even number of backslashes precede (or none), then u0000.
 _NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+# The escape of half a UTF-16 pair without its other half (json.dumps writes lowercase hex).
+_LONE_SURROGATE_ESCAPE = re.compile(
+    r"(?<!\\)((?:\\\\)*)(\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2})")
 
 
 def json_text(document: Any) -> str:
-    """A document as the stores keep it: JSON with every NUL character as U+FFFD (PostgreSQL refuses
-    NUL in JSON, and an event must not be lost for one stray character in a message body)."""
+    """A document as the stores keep it: JSON with every NUL character, and every lone surrogate, as
+    U+FFFD (PostgreSQL refuses both in JSON, and an event must not be lost for one stray character
+    in a message body)."""
     try:
         text = orjson.dumps(document).decode()
-    except TypeError:  # integers beyond 64 bits (JSON has no limit), keys that are not text
-        text = json.dumps(document)
+    except TypeError:  # integers beyond 64 bits (JSON has no limit), keys that are not text, lone surrogates
+        text = _LONE_SURROGATE_ESCAPE.sub(r"\1\\ufffd", json.dumps(document))
     return _NUL_ESCAPE.sub(r"\1\\ufffd", text) if "\\u0000" in text else text
 
 

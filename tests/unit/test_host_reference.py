@@ -252,15 +252,17 @@ def test_a_refused_connection_is_retried(host: ReferenceHost) -> None:
     assert delivery == Delivery(Outcome.RETRY, None, "connection refused")
 
 
-@pytest.mark.parametrize(("reply", "detail"), [
-    (b"", "connection closed without an answer"),
-    (b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{", "answer broke off after 200 OK"),
+@pytest.mark.parametrize(("reply", "details"), [
+    # The server closes as soon as it has written: the kernel may report it as a reset instead.
+    (b"", ("connection closed without an answer", "connection reset")),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{", ("answer broke off after 200 OK",)),
 ])
-def test_an_answer_cut_short_is_retried(host: ReferenceHost, reply: bytes, detail: str) -> None:
+def test_an_answer_cut_short_is_retried(host: ReferenceHost, reply: bytes, details: tuple[str, ...]) -> None:
     with raw_server(lambda connection: connection.sendall(reply)) as url:
         delivery = host.deliver(HostAccount(url, TOKEN), PRIORITY)
 
-    assert delivery == Delivery(Outcome.RETRY, None, detail)
+    assert (delivery.outcome, delivery.status) == (Outcome.RETRY, None)
+    assert delivery.detail.startswith(details), delivery.detail
 
 
 def test_a_silent_host_is_a_read_timeout() -> None:

@@ -237,3 +237,12 @@ def test_reporting_defaults_to_a_daily_summary_at_eight_and_no_hourly_ones() -> 
 ])
 def test_reporting_mistakes_are_named(reporting: dict[str, Any], problem: str) -> None:
     assert problems_of(document() | {"reporting": reporting}) == [problem]
+
+
+def test_a_day_has_at_most_48_windows() -> None:
+    data = document()
+    data["calendars"][0]["hours"]["mon"] = [[f"{hour:02d}:{minute:02d}", f"{hour:02d}:{minute + 1:02d}"]
+                                            for hour in range(24) for minute in (0, 20, 40)][:49]
+    assert problems_of(data) == ["calendars[0].hours.mon.value: a day has at most 48 windows"]
+    data["calendars"][0]["hours"]["mon"] = data["calendars"][0]["hours"]["mon"][:48]
+    load_settings(data)

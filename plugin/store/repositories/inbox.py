@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..limits import identifier
+from ..limits import identifier, text
 from ..records import FailedEvent, InboxCounts, PendingEvent, ReceivedWebhook
 from ..tables import INBOX, TENANTS, upsertable_insert_for
 
@@ -35,8 +35,9 @@ class SqlInbox:
         if webhook.event_id is not None:
             identifier(webhook.event_id, "id")
         pending = webhook.ticket_id is not None
+        event_type = text(webhook.event_type[:200], "type", 200)
         values = {"tenant_id": webhook.tenant_id, "webhook_id": webhook.webhook_id,
-                  "status": "pending" if pending else "ignored", "event_type": webhook.event_type[:200],
+                  "status": "pending" if pending else "ignored", "event_type": event_type,
                   "ticket_id": webhook.ticket_id, "payload": webhook.payload,
                   "received_at": webhook.received_at, "processed_at": None if pending else webhook.received_at,
                   "sealed_secret": sealed_secret}
