@@ -17,6 +17,19 @@ _RECORD = (TICKETS.c.ticket_id, TICKETS.c.priority, TICKETS.c.policy_id, TICKETS
            TICKETS.c.next_tag_change_at)
 
 
+# The sweep's query, built once (it runs every second, mostly finding nothing): tickets whose tags
+# change by now, without events still waiting in the inbox, the earliest first.
+_AWAITING_EVENTS = sa.exists().where(INBOX.c.tenant_id == TICKETS.c.tenant_id,
+                                     INBOX.c.ticket_id == TICKETS.c.ticket_id, INBOX.c.status == "pending")
+_TAG_CHANGES_DUE = (
+    sa.select(TICKETS.c.tenant_id, TICKETS.c.ticket_id)
+    .where(TICKETS.c.next_tag_change_at.is_not(None),
+           TICKETS.c.next_tag_change_at <= sa.bindparam("now", type_=TICKETS.c.next_tag_change_at.type),
+           ~_AWAITING_EVENTS)
+    .order_by(TICKETS.c.next_tag_change_at).limit(sa.bindparam("limit", type_=sa.Integer()))
+)
+
+
 def _record(row: Any) -> TicketRecord:
     return TicketRecord(row.ticket_id, row.priority, row.policy_id, row.settings_version, row.deleted, row.open,
                         frozenset(row.host_tags.split()), row.tag_revision, row.next_tag_change_at)
@@ -108,11 +121,5 @@ class SqlTickets:
         tickets due, not with those running. A ticket with events still waiting in the inbox is left to
         the inbox processor, which recomputes it with them (an answer given just before the due instant
         must not be outrun by its breach)."""
-        awaiting_events = sa.exists().where(INBOX.c.tenant_id == TICKETS.c.tenant_id,
-                                            INBOX.c.ticket_id == TICKETS.c.ticket_id, INBOX.c.status == "pending")
-        rows = self._connection.execute(
-            sa.select(TICKETS.c.tenant_id, TICKETS.c.ticket_id)
-            .where(TICKETS.c.next_tag_change_at.is_not(None), TICKETS.c.next_tag_change_at <= now,
-                   ~awaiting_events)
-            .order_by(TICKETS.c.next_tag_change_at).limit(limit))
+        rows = self._connection.execute(_TAG_CHANGES_DUE, {"now": now, "limit": limit})
         return [(row.tenant_id, row.ticket_id) for row in rows]
