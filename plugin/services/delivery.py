@@ -42,7 +42,8 @@ class DeliveryRound:
     """What one round did: commands claimed, and how each attempt ended."""
 
     claimed: int = 0
-    outcomes: Counter[str] = field(default_factory=Counter)  # done, gone, retry, dead, paused, throttled
+    # done, gone, retry, dead, paused, throttled, returned (unsent when the round ran long)
+    outcomes: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass
@@ -67,7 +68,12 @@ def deliver_due_commands(uow: UnitOfWork, courier: Courier, limit: int = 50) -> 
         uow.commit()
     result = DeliveryRound(claimed=len(leased))
     paused: set[int] = set()
-    for entry in leased:
+    for index, entry in enumerate(leased):
+        if courier.clock() - now > LEASE / 2:  # a slow host: give the rest back before their leases run out
+            for unsent in leased[index:]:
+                _release(uow, unsent, courier.clock())
+            result.outcomes["returned"] += len(leased) - index
+            break
         endpoint = endpoints[entry.tenant_id]
         outcome = _attempt(uow, courier, entry, endpoint, entry.tenant_id in paused)
         if outcome == "paused":

@@ -155,3 +155,14 @@ def _claim_from_two_threads(url: str) -> list[list[str]]:
         for engine in engines:
             engine.dispose()
     return claimed
+
+
+def test_a_settled_command_stays_as_the_first_settlement_left_it(uow) -> None:
+    acme = install(uow, "acme")
+    with uow:
+        uow.outbox.add(acme, [commands.post_note("T-1", "late", "b")], NOW)
+        [entry] = uow.outbox.claim(NOW, LEASE, 10)
+        uow.outbox.finish(entry.id, "done", NOW, attempts=1)
+        uow.outbox.finish(entry.id, "dead", NOW, "read timeout after 10 s", attempts=12)  # a late, stale answer
+        uow.outbox.retry_later(entry.id, NOW, 12, "read timeout after 10 s")
+        assert uow.outbox.counts_of_tenant(acme) == {"done": 1}

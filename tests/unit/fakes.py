@@ -523,12 +523,16 @@ class FakeOutbox:
     def finish(self, command_id: int, status: str, now: datetime, detail: str | None = None,
                attempts: int | None = None) -> None:
         row = self._store.tables.outbox[command_id]
+        if row.status != "pending":  # another worker settled it first
+            return
         self._store.tables.outbox[command_id] = replace(
             row, status=status, done_at=now, leased_until=None, last_error=detail,
             attempts=row.attempts if attempts is None else attempts)
 
     def retry_later(self, command_id: int, next_attempt_at: datetime, attempts: int, detail: str | None) -> None:
         row = self._store.tables.outbox[command_id]
+        if row.status != "pending":
+            return
         self._store.tables.outbox[command_id] = replace(
             row, next_attempt_at=next_attempt_at, attempts=attempts, leased_until=None,
             last_error=row.last_error if detail is None else detail)

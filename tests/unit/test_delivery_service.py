@@ -254,3 +254,44 @@ def test_the_admin_sees_the_commands_by_status_the_pause_and_the_dead_letters(uo
     assert [letter.idempotency_key for letter in status.dead_letters] == ["set-priority:T-2"]
     assert retry_dead_letters(uow, tenant, None, clock()) == 1
     assert delivery_status(uow, tenant).commands["dead"] == 0
+
+
+@dataclass
+class SlowHost(ScriptedHost):
+    """Each call takes ``seconds`` of the test's clock."""
+
+    clock: Clock | None = None
+    seconds: float = 0.0
+
+    def deliver(self, account: HostAccount, command: HostCommand) -> Delivery:
+        assert self.clock is not None
+        self.clock.advance(self.seconds)
+        return super().deliver(account, command)
+
+
+def test_a_round_that_runs_long_gives_back_its_unsent_commands_before_their_leases_run_out(uow, clock) -> None:
+    tenant = install(uow)
+    queue(uow, tenant, *(commands.set_priority(f"T-{number}", "urgent", "r") for number in range(5)))
+    host = SlowHost(clock=clock, seconds=12.0)
+    courier = Courier(host, BOX, clock, RateLimiter(1000, 1000, clock=lambda: 0.0), random.Random(3))
+
+    result = deliver_due_commands(uow, courier)
+
+    assert (result.outcomes["done"], result.outcomes["returned"]) == (3, 2)  # 36 s in: past half the lease
+    assert deliver_due_commands(uow, courier).claimed == 2  # free at once, not in 60 s
+
+
+def test_a_worker_whose_lease_ran_out_never_undoes_what_another_settled(uow, courier, clock) -> None:
+    tenant = install(uow)
+    queue(uow, tenant, commands.post_note("T-1", "late", "b1"))
+    with uow:
+        [first] = uow.outbox.claim(clock(), clock() + timedelta(seconds=60), 10)
+        uow.commit()
+    clock.advance(61)
+    deliver_due_commands(uow, courier)  # a second worker delivers it
+    with uow:  # the first worker's answer comes at last: a failure, too late to matter
+        uow.outbox.finish(first.id, "dead", clock(), "read timeout after 10 s", attempts=12)
+        uow.outbox.retry_later(first.id, clock(), 12, "read timeout after 10 s")
+        uow.commit()
+
+    assert statuses(uow) == {"post-note:T-1:b1": "done"}

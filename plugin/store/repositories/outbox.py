@@ -76,19 +76,22 @@ class SqlOutbox:
 
     def finish(self, command_id: int, status: str, now: datetime, detail: str | None = None,
                attempts: int | None = None) -> None:
-        """Delivered (``done``), dropped because the ticket is gone (``gone``), or a dead letter."""
+        """Delivered (``done``), dropped because the ticket is gone (``gone``), or a dead letter. Only a
+        pending command is settled: another worker whose lease ran out may have settled it first."""
         values: dict[str, object] = {"status": status, "done_at": now, "leased_until": None,
                                      "last_error": detail[:ERROR_LENGTH] if detail else None}
         if attempts is not None:
             values["attempts"] = attempts
-        self._connection.execute(sa.update(OUTBOX).where(OUTBOX.c.id == command_id).values(**values))
+        self._connection.execute(sa.update(OUTBOX).where(OUTBOX.c.id == command_id, OUTBOX.c.status == PENDING)
+                                 .values(**values))
 
     def retry_later(self, command_id: int, next_attempt_at: datetime, attempts: int, detail: str | None) -> None:
         """Release the lease; try again at ``next_attempt_at`` (``attempts``: failed ones so far)."""
         values: dict[str, object] = {"next_attempt_at": next_attempt_at, "attempts": attempts, "leased_until": None}
         if detail is not None:
             values["last_error"] = detail[:ERROR_LENGTH]
-        self._connection.execute(sa.update(OUTBOX).where(OUTBOX.c.id == command_id).values(**values))
+        self._connection.execute(sa.update(OUTBOX).where(OUTBOX.c.id == command_id, OUTBOX.c.status == PENDING)
+                                 .values(**values))
 
     def dead_letters(self, tenant_id: int, limit: int = 100) -> list[DeadLetter]:
         """The tenant's dead letters, the newest first."""
