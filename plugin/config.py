@@ -132,24 +132,23 @@ def bind_setting(text: str) -> str:
     return text
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a number of seconds") from None
-    if not value > 0:
-        raise ValueError("must be a positive number of seconds")
-    return value
+def positive_number(unit: str, maximum: float, example: str = "") -> Callable[[str], float]:
+    """A number of ``unit`` greater than 0 and at most ``maximum`` (which also keeps out inf and nan)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a number of {unit}") from None
+        if not 0 < value <= maximum:
+            raise ValueError(f"must be a positive number of {unit}{example}")
+        return value
+
+    return parse
 
 
-def _seconds_rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a number of requests per second") from None
-    if not 0 < value <= 100_000:
-        raise ValueError("must be a positive number of requests per second (e.g. 10, or 0.8 for 50 a minute)")
-    return value
+_seconds = positive_number("seconds", 366 * 86_400)
+_seconds_rate = positive_number("requests per second", 100_000, " (e.g. 10, or 0.8 for 50 a minute)")
 
 
 def _optional(parse: Callable[[str], str]) -> Callable[[str], str | None]:
