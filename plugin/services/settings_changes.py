@@ -16,7 +16,7 @@ from plugin.domain.policies import Settings
 from plugin.domain.rules import same_name
 from plugin.settings.loading import ITEM_NOUNS, SettingsError, in_item_terms, read_settings
 from plugin.store.errors import Conflict
-from plugin.store.limits import nul_characters
+from plugin.store.limits import unstorable_characters
 from plugin.store.records import TenantRecord
 
 from .previews import DueInstantOutOfRange, due_instant
@@ -184,7 +184,7 @@ def _stored_item(document: dict[str, Any], section: str, item_id: str) -> dict[s
 def _save(uow: UnitOfWork, tenant: TenantRecord, document: Any, change: SettingsChange) -> tuple[int, dict[str, Any]]:
     """Validate and store a new version (the document as read), recompute the open tickets under it
     (unless for new tickets only), commit. Returns the version and the stored document."""
-    problems = nul_characters(document)
+    problems = unstorable_characters(document)
     if problems:
         raise SettingsError(problems)
     if isinstance(document, dict) and "timezone" not in document:  # reports keep the installation's zone

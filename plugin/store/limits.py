@@ -50,7 +50,7 @@ def findable(key: str) -> bool:
     return "\x00" not in key and len(key) <= IDENTIFIER_LENGTH and not _lone_surrogate(key)
 
 
-def nul_characters(value: Any, path: str = "") -> list[str]:
+def unstorable_characters(value: Any, path: str = "") -> list[str]:
     """Where a document holds NUL characters (or lone surrogates, which no store keeps either), as
     ``path: message`` lines in the settings schema's wording (``sla_policies[0].name: …``), for
     documents that are refused rather than cleaned."""
@@ -60,7 +60,8 @@ def nul_characters(value: Any, path: str = "") -> list[str]:
             [f"{where}: {LONE_SURROGATE}"] if _lone_surrogate(value) else [])
     if isinstance(value, dict):
         return [line for key, item in value.items()
-                for line in nul_characters(key, path) + nul_characters(item, f"{path}.{key}" if path else str(key))]
+                for line in unstorable_characters(key, path)
+                + unstorable_characters(item, f"{path}.{key}" if path else str(key))]
     if isinstance(value, list):
-        return [line for index, item in enumerate(value) for line in nul_characters(item, f"{path}[{index}]")]
+        return [line for index, item in enumerate(value) for line in unstorable_characters(item, f"{path}[{index}]")]
     return []

@@ -81,7 +81,7 @@ def test_install_body_nested_too_deeply_is_400(client: Any, config: Config) -> N
     assert response.status_code == 400 and response.get_json()["error"] == "malformed_body"
 
 
-def test_install_with_nul_characters_is_400(client: Any, config: Config, app: Flask) -> None:
+def test_install_with_unstorable_characters_is_400(client: Any, config: Config, app: Flask) -> None:
     body = install_body("ac\u0000me", new_webhook_secret())
     response = post(client, config, "/lifecycle/install", body)
     assert response.status_code == 400 and "NUL" in response.get_json()["message"]

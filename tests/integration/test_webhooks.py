@@ -166,7 +166,7 @@ def test_malformed_json_is_400(tenant: InstalledTenant) -> None:
     rejected(tenant.send('{"id": "evt_1", "type": '), 400, "malformed_body", "not valid JSON")
 
 
-def test_nul_characters_are_stored_as_replacement_characters(tenant: InstalledTenant, app: Flask) -> None:
+def test_unstorable_characters_are_stored_as_replacement_characters(tenant: InstalledTenant, app: Flask) -> None:
     body = json.loads(json.dumps(CREATED))
     body["data"]["ticket"]["subject"] = "outage\u0000 in\u0000 Istanbul"
     assert tenant.send(body).get_json() == {"status": "accepted"}

@@ -282,7 +282,7 @@ def test_ids_the_store_cannot_hold_are_refused(
         assert uow.inbox.counts(acme).pending == 0
 
 
-def test_nul_characters_of_a_payload_are_stored_as_replacement_characters(
+def test_unstorable_characters_of_a_payload_are_stored_as_replacement_characters(
     uow: UnitOfWork, tenants: tuple[int, int]
 ) -> None:
     acme, _ = tenants
