@@ -23,7 +23,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from plugin.host.adapter import Delivery, HostAccount, HostAdapter, Outcome
@@ -67,7 +67,6 @@ def deliver_due_commands(uow: UnitOfWork, courier: Courier, limit: int = 50) -> 
                      for tenant_id in sorted({entry.tenant_id for entry in leased})}
         uow.commit()
     result = DeliveryRound(claimed=len(leased))
-    paused: set[int] = set()
     for index, entry in enumerate(leased):
         if courier.clock() - now > LEASE / 2:  # a slow host: give the rest back before their leases run out
             for unsent in leased[index:]:
@@ -75,19 +74,18 @@ def deliver_due_commands(uow: UnitOfWork, courier: Courier, limit: int = 50) -> 
             result.outcomes["returned"] += len(leased) - index
             break
         endpoint = endpoints[entry.tenant_id]
-        outcome = _attempt(uow, courier, entry, endpoint, entry.tenant_id in paused)
-        if outcome == "paused":
-            paused.add(entry.tenant_id)
+        outcome = _attempt(uow, courier, entry, endpoint)
+        if outcome == "paused" and endpoint is not None:  # the tenant's other commands wait too
+            endpoints[entry.tenant_id] = replace(endpoint, paused_reason=endpoint.paused_reason or "paused")
         result.outcomes[outcome] += 1
     return result
 
 
-def _attempt(uow: UnitOfWork, courier: Courier, entry: LeasedCommand, endpoint: HostEndpoint | None,
-             paused: bool) -> str:
+def _attempt(uow: UnitOfWork, courier: Courier, entry: LeasedCommand, endpoint: HostEndpoint | None) -> str:
     now = courier.clock()
     if endpoint is None:  # uninstalled meanwhile: its commands went with it
         return "gone"
-    if paused or endpoint.paused_reason is not None:
+    if endpoint.paused_reason is not None:
         _release(uow, entry, now)
         return "paused"
     wait = courier.limiter.try_acquire(entry.tenant_id, endpoint.requests_per_second)
