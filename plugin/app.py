@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import Flask
 
-from plugin import api
+from plugin import api, settings_ui
 from plugin.config import Config
 from plugin.http_errors import register_error_handlers
 from plugin.lifecycle.routes import blueprint as lifecycle_blueprint
@@ -29,4 +29,5 @@ def create_app(config: Config | None = None, clock: Callable[[], datetime] = wal
     app.register_blueprint(lifecycle_blueprint)
     app.register_blueprint(webhooks_blueprint)
     api.init_app(app)
+    settings_ui.init_app(app)
     return app

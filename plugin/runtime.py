@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from plugin.config import Config
 from plugin.security.secrets import SecretBox
+from plugin.services.sessions import AppIdentity
 from plugin.services.tenant_credentials import RememberedCredentials
 from plugin.store.db import create_db_engine
 from plugin.store.repositories.settings_versions import ParsedSettings
@@ -57,6 +58,9 @@ class Runtime:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+    def app_identity(self) -> AppIdentity:
+        return AppIdentity(self.config.app_id, self.config.app_secret, self.config.session_ttl_seconds)
 
     def now(self) -> datetime:
         return self.clock()

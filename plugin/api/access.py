@@ -10,12 +10,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from flask import Response, g, request
 
 from plugin.http_errors import ApiError
 from plugin.runtime import Runtime, current_runtime
+from plugin.security.framing import frame_origin
 from plugin.security.tokens import Identity, TokenError, verify_session_token
 from plugin.services.settings_changes import SettingsChange
 from plugin.services.unit_of_work import UnitOfWork
@@ -77,7 +77,7 @@ def remember_host_origin(tenant: TenantRecord) -> None:
 def frame_ancestors(response: Response) -> Response:
     """Only the tenant's host may frame API answers (none when the caller is not known)."""
     if request.path.startswith(API_PREFIX):
-        origin = _origin(g.get("sla_host_origin")) or "'none'"
+        origin = frame_origin(g.get("sla_host_origin")) or "'none'"
         response.headers["Content-Security-Policy"] = f"frame-ancestors {origin}"
     return response
 
@@ -93,13 +93,3 @@ def _session_identity(runtime: Runtime) -> Identity:
         return verify_session_token(token.strip(), config.app_id, config.app_secret, runtime.wall_now())
     except TokenError as error:
         raise ApiError(401, "invalid_token", str(error), {"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
-
-
-def _origin(url: str | None) -> str | None:
-    """scheme://host[:port] of the stored host origin, so nothing else reaches the header."""
-    if not url:
-        return None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() or c in ";,'\"" for c in url):
-        return None
-    return f"{parts.scheme}://{parts.netloc}"

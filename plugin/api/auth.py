@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from plugin.runtime import current_runtime
-from plugin.security.tokens import issue_session_token
-from plugin.services.sessions import open_session
+from plugin.services.sessions import exchange_host_token
 
 from .access import API_PREFIX, remember_host_origin
 from .errors import api_blueprint
@@ -23,12 +21,7 @@ blueprint = api_blueprint("auth", f"{API_PREFIX}/auth", "Exchange the settings p
 def create_session(body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Verify the host token (HS256, audience, ≤ 5 minutes, jti used once) and issue a session token."""
     runtime = current_runtime()
-    config = runtime.config
-    identity, tenant = open_session(runtime.uow(), body["token"], config.app_id, config.app_secret,
-                                    runtime.wall_now())
-    remember_host_origin(tenant)
-    session = replace(identity, installation=tenant.installation)
-    token = issue_session_token(session, config.app_id, config.app_secret, runtime.wall_now(),
-                                config.session_ttl_seconds)
-    answer = {"access_token": token, "token_type": "Bearer", "expires_in": config.session_ttl_seconds}
+    session = exchange_host_token(runtime.uow(), body["token"], runtime.app_identity(), runtime.wall_now())
+    remember_host_origin(session.tenant)
+    answer = {"access_token": session.access_token, "token_type": "Bearer", "expires_in": session.expires_in}
     return answer, 200, {"Cache-Control": "no-store"}

@@ -56,6 +56,17 @@ def verify_host_token(token: str, app_id: str, app_secret: str, now: datetime) -
     return _identity(claims), str(claims["jti"]), expires
 
 
+def unverified_account(token: str) -> str | None:
+    """The ``account_id`` a token claims, read without verifying it: only to choose which helpdesk may
+    frame the page that tells its user the token was refused. Never a basis for access."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    account = claims.get("account_id")
+    return account if isinstance(account, str) and account else None
+
+
 def issue_session_token(identity: Identity, app_id: str, app_secret: str, now: datetime, ttl: int) -> str:
     claims = {
         "aud": app_id + SESSION_AUDIENCE_SUFFIX,

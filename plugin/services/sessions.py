@@ -1,10 +1,12 @@
-"""Settings-page sessions: the host's one-time JWT exchanged for the caller's identity."""
+"""Settings-page sessions: the host's one-time JWT exchanged for the caller's identity, and the
+short-lived session token the page's scripts (or any API client) then send as a bearer token."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from plugin.security.tokens import Identity, verify_host_token
+from plugin.security.tokens import Identity, issue_session_token, verify_host_token
 from plugin.store.records import TenantRecord
 
 from .unit_of_work import UnitOfWork
@@ -16,6 +18,23 @@ class UnknownInstallation(LookupError):
 
 class TokenReused(ValueError):
     """A host token's jti was exchanged before."""
+
+
+@dataclass(frozen=True)
+class AppIdentity:
+    """What the plugin signs and checks tokens with (design.md §4: the app id and the app secret)."""
+
+    app_id: str
+    app_secret: str
+    session_ttl_seconds: int
+
+
+@dataclass(frozen=True)
+class Session:
+    access_token: str
+    expires_in: int  # seconds
+    identity: Identity  # with the installation the session is tied to
+    tenant: TenantRecord
 
 
 def open_session(uow: UnitOfWork, token: str, app_id: str, app_secret: str,
@@ -30,3 +49,11 @@ def open_session(uow: UnitOfWork, token: str, app_id: str, app_secret: str,
             raise TokenReused("this token was already used; open the settings page again for a new one")
         uow.commit()
     return identity, tenant
+
+
+def exchange_host_token(uow: UnitOfWork, token: str, app: AppIdentity, now: datetime) -> Session:
+    """The host's one-time JWT for a session token tied to the account's current installation."""
+    identity, tenant = open_session(uow, token, app.app_id, app.app_secret, now)
+    identity = replace(identity, installation=tenant.installation)
+    access_token = issue_session_token(identity, app.app_id, app.app_secret, now, app.session_ttl_seconds)
+    return Session(access_token, app.session_ttl_seconds, identity, tenant)
