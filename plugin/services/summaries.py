@@ -6,6 +6,14 @@ tenant's last summary is queued as a ``post_report`` command (its idempotency ke
 period, so two workers, or a worker that crashed after queueing, queue it once), and the tenant's
 mark moves past it in the same transaction. A worker that was down posts, when it is back, each
 summary whose time passed meanwhile; none whose time came before the tenant installed the plugin.
+
+A tenant's summaries wait until its figures are all in: while its inbox holds events not applied
+yet, and while the sweep has not yet recomputed a ticket of the tenant whose target fell due before
+the period ended. Without that, a worker back from downtime summarized the days it missed at once,
+beside its inbox job and its sweep still catching up (the jobs start together), and posted them
+short of those events and breaches, for good. The price: a tenant whose webhooks never stop long
+enough for its inbox to be empty at one of these runs (tens a second, without a pause) has its
+summaries delayed until they do.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from plugin.summaries_markdown import summary_markdown, summary_title
 
 from .queries import first_period_at_or_after
 from .settings_versions import settings_in_force
+from .sweep import SWEEP_BATCH
 from .unit_of_work import UnitOfWork
 
 HOURLY_GRACE = timedelta(minutes=1)  # an hour's summary waits this long for the sweep's last breaches
@@ -44,16 +53,25 @@ def _queue_for_tenant(uow: UnitOfWork, tenant_id: int, now: datetime) -> int:
         if tenant is None or marks is None:
             return 0
         _version, _document, settings = settings_in_force(uow, tenant)
-        queued = 0
         # Hours first: the day's summary, due after its last hour's, reaches the host after it.
         periods: list[Period] = ["hourly", "daily"] if settings.reporting.hourly_summary else ["daily"]
-        for period in periods:
-            for start, end in _due_periods(period, marks, settings, now):
-                _queue(uow, tenant_id, period, start, end, settings, now)
-                uow.tenants.mark_summarized(tenant_id, period, end)
-                queued += 1
+        due = [(period, start, end) for period in periods for start, end in _due_periods(period, marks, settings, now)]
+        if not due or not _caught_up(uow, tenant_id, max(end for _period, _start, end in due)):
+            return 0  # nothing due, or its figures are not all in yet: the next run, once they are
+        for period, start, end in due:
+            _queue(uow, tenant_id, period, start, end, settings, now)
+            uow.tenants.mark_summarized(tenant_id, period, end)
         uow.commit()
-    return queued
+    return len(due)
+
+
+def _caught_up(uow: UnitOfWork, tenant_id: int, through: datetime) -> bool:
+    """Whether the tenant's figures through ``through`` are all in: every event its inbox holds applied,
+    and every ticket whose tags changed by then (a target falling due) recomputed by the sweep."""
+    if uow.inbox.counts(tenant_id).pending:
+        return False
+    sweep_due = uow.tickets.tag_changes_due(through, SWEEP_BATCH)
+    return len(sweep_due) < SWEEP_BATCH and all(tenant != tenant_id for tenant, _ticket in sweep_due)
 
 
 def _due_periods(period: Period, marks: SummaryMarks, settings: Settings,
