@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -143,12 +144,12 @@ class HostStack:
     extra_workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     _admin: dict[str, dict[str, str]] = field(default_factory=dict)
 
-    def start_worker(self, *, extra: bool = False) -> subprocess.Popen[bytes]:
+    def start_worker(self, *, extra: bool = False, env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
         """A new worker (the stack's own, or with ``extra`` one more beside it), serving its metrics;
         returned once its jobs run (a busy machine takes seconds to start one, and a test's tickets
-        due in seconds must not wait for it)."""
+        due in seconds must not wait for it). ``env``: variables for this worker only (e.g. its clock)."""
         metrics = f"127.0.0.1:{free_port()}"
-        worker = self.plugin.start_worker(env={"SLA_WORKER_METRICS_BIND": metrics})
+        worker = self.plugin.start_worker(env=dict(env or {}) | {"SLA_WORKER_METRICS_BIND": metrics})
         self.metrics[worker.pid] = f"http://{metrics}/metrics"
         if extra:
             self.extra_workers.append(worker)
@@ -244,6 +245,27 @@ def host_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
             yield stack
         finally:
             stack.engine.dispose()
+
+
+@contextmanager
+def own_host_stack(kind: str, folder: Path, extra_env: Mapping[str, str] | None = None) -> Iterator[HostStack]:
+    """A stack of its own, like ``host_stack``'s but with no worker yet (the test starts the ones it needs)
+    and ``extra_env`` for serve and every worker (e.g. ``SLA_DEMO_CLOCK``: the SLA clock of serve, which
+    dates installs; a worker given its own runs on that one)."""
+    with contextmanager(_database)(kind, folder) as database_url, \
+            contextmanager(start_plugin)(database_url, folder, extra_env=dict(extra_env or {})) as plugin, \
+            contextmanager(_start_sandbox)(plugin, folder) as sandbox_url:
+        stack = HostStack(plugin, SandboxClient(sandbox_url), create_db_engine(database_url))
+        try:
+            yield stack
+        finally:
+            stack.engine.dispose()
+
+
+def sla_clock(start: datetime, origin: float, rate: float = 1.0) -> str:
+    """``SLA_DEMO_CLOCK``'s value (the one mechanism that sets a plugin process's SLA clock): it reads
+    ``start`` at the real epoch second ``origin`` (earlier before it) and runs ``rate`` times as fast."""
+    return f"{start.isoformat()},{origin:.6f},{rate:g}"
 
 
 def _database(kind: str, folder: Path) -> Iterator[str]:
