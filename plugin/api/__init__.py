@@ -11,6 +11,7 @@ from flask import Flask
 
 from . import (
     auth,
+    countdown,
     delivery,
     items,
     previews,  # noqa: F401  (adds /rules/test and /policies/preview to those blueprints)
@@ -44,7 +45,8 @@ def init_app(app: Flask) -> None:
         app.config.setdefault(key, value)
     api = PluginApi(app, spec_kwargs={"marshmallow_plugin": DocumentingPlugin()})
     for blueprint in (auth.blueprint, settings.blueprint, items.calendars, items.rules, items.policies,
-                      tickets.blueprint, tickets.status, reports.blueprint, delivery.blueprint):
+                      tickets.blueprint, tickets.status, reports.blueprint, delivery.blueprint,
+                      countdown.blueprint):
         api.register_blueprint(blueprint)
     app.before_request(authenticate_first)
     app.after_request(frame_ancestors)

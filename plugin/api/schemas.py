@@ -246,11 +246,28 @@ class FailedEventAnswer(Schema):
     received_at = Instant()
 
 
+class PostedSummaryAnswer(Schema):
+    """A summary the host accepted: its period, and when it was delivered (``delivered_at``)."""
+
+    title = fields.Str()
+    period_start = Instant()
+    period_end = Instant()
+    delivered_at = Instant()
+
+
+class PostedSummaries(Schema):
+    daily = fields.Nested(PostedSummaryAnswer, allow_none=True, metadata={"description": "null: none posted yet"})
+    hourly = fields.Nested(PostedSummaryAnswer, allow_none=True, metadata={"description": "null: none posted yet"})
+
+
 class StatusAnswer(Schema):
     """The installation's health (``plugin.services.queries.InstallationStatus``)."""
 
     as_of = Instant()
+    timezone = fields.Str(metadata={"description": "the settings' time zone"})
     settings_version = fields.Int()
+    summaries = fields.Nested(PostedSummaries, metadata={"description": "the newest daily and hourly summaries "
+                                                                        "the host accepted"})
     inbox = fields.Nested(InboxFigures)
     oldest_pending_age_seconds = fields.Method("_age", metadata={"type": "number"})
     failed_events = fields.List(fields.Nested(FailedEventAnswer))

@@ -4,14 +4,22 @@ API's response schemas serialize."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from plugin.domain.engine import TargetState
 from plugin.domain.reports import Period, ReportRow, build_report, period_start
-from plugin.store.records import FailedEvent, InboxCounts, TenantRecord, TicketRecord, TicketTarget, VersionEntry
+from plugin.store.records import (
+    FailedEvent,
+    InboxCounts,
+    PostedSummary,
+    TenantRecord,
+    TicketRecord,
+    TicketTarget,
+    VersionEntry,
+)
 
 from .settings_changes import RULES, ItemNotFound, index_of
 from .settings_versions import settings_in_force
@@ -26,12 +34,15 @@ class TicketTargets:
 
 @dataclass(frozen=True)
 class InstallationStatus:
-    """How the installation is doing, for its admins: the inbox the processor works through."""
+    """How the installation is doing, for its admins: the inbox the processor works through, and the
+    newest summaries the host accepted."""
 
     inbox: InboxCounts
     failed_events: list[FailedEvent]
     settings_version: int
     as_of: datetime
+    timezone: str = "UTC"  # the settings' zone, in which the account reads instants
+    summaries: dict[str, PostedSummary | None] = field(default_factory=dict)  # daily, hourly
 
 
 def settings_document(uow: UnitOfWork, tenant: TenantRecord) -> tuple[int, dict[str, Any]]:
@@ -139,5 +150,7 @@ def at_risk_targets(uow: UnitOfWork, tenant: TenantRecord, now: datetime) -> lis
 
 def installation_status(uow: UnitOfWork, tenant: TenantRecord, now: datetime) -> InstallationStatus:
     with uow:
-        version, _document, _settings = settings_in_force(uow, tenant)
-        return InstallationStatus(uow.inbox.counts(tenant.id), uow.inbox.failed(tenant.id), version, now)
+        version, _document, settings = settings_in_force(uow, tenant)
+        posted = {summary.period: summary for summary in uow.outbox.last_summaries(tenant.id)}
+        return InstallationStatus(uow.inbox.counts(tenant.id), uow.inbox.failed(tenant.id), version, now,
+                                  settings.timezone, {period: posted.get(period) for period in ("daily", "hourly")})

@@ -182,3 +182,20 @@ class DeadLetter:
     last_error: str | None
     created_at: datetime
     done_at: datetime | None
+
+
+@dataclass(frozen=True)
+class PostedSummary:
+    """The newest summary of one period kind that the host accepted (a delivered ``post_report``)."""
+
+    period: str  # hourly or daily
+    title: str
+    period_start: datetime
+    period_end: datetime
+    delivered_at: datetime
+
+    @classmethod
+    def from_payload(cls, period: str, payload: dict[str, Any], delivered_at: datetime) -> PostedSummary:
+        """Read back from a delivered ``post_report`` command's payload."""
+        return cls(period, str(payload.get("title", "")), datetime.fromisoformat(payload["period_start"]),
+                   datetime.fromisoformat(payload["period_end"]), delivered_at)

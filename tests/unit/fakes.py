@@ -46,6 +46,7 @@ from plugin.store.records import (
     InstallValues,
     LeasedCommand,
     PendingEvent,
+    PostedSummary,
     ReceivedWebhook,
     SummaryMarks,
     TenantCredentials,
@@ -542,6 +543,18 @@ class FakeOutbox:
                        if row.tenant_id == tenant_id and row.status == "dead"), key=lambda row: -row.id)[:limit]
         return [DeadLetter(row.id, row.command.ticket_id, row.command.kind.value, row.command.idempotency_key,
                            row.attempts, row.last_error, row.created_at, row.done_at) for row in rows]
+
+    def last_summaries(self, tenant_id: int) -> list[PostedSummary]:
+        found = []
+        for period in ("daily", "hourly"):
+            rows = [row for row in self._store.tables.outbox.values()
+                    if row.tenant_id == tenant_id and row.status == "done" and row.done_at is not None
+                    and row.command.idempotency_key.startswith(f"post-report:{period}:")]
+            if rows:
+                row = max(rows, key=lambda row: (row.done_at, row.id))
+                assert row.done_at is not None
+                found.append(PostedSummary.from_payload(period, _json(row.command.payload), row.done_at))
+        return found
 
     def revive(self, tenant_id: int, command_ids: Sequence[int] | None, now: datetime) -> int:
         outbox = self._store.tables.outbox

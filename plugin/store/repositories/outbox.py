@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from plugin.host.commands import HostCommand
 
-from ..records import DeadLetter, LeasedCommand
+from ..records import DeadLetter, LeasedCommand, PostedSummary
 from ..tables import OUTBOX, TENANTS, insert_ignoring_duplicates
 
 PENDING, DONE, GONE, DEAD = "pending", "done", "gone", "dead"
@@ -102,6 +102,20 @@ class SqlOutbox:
             .order_by(OUTBOX.c.id.desc()).limit(limit)
         )
         return [DeadLetter(*row) for row in rows]
+
+    def last_summaries(self, tenant_id: int) -> list[PostedSummary]:
+        """The newest summary the host accepted of each period kind (daily, then hourly), if any."""
+        found = []
+        for period in ("daily", "hourly"):
+            row = self._connection.execute(
+                sa.select(OUTBOX.c.payload, OUTBOX.c.done_at)
+                .where(OUTBOX.c.tenant_id == tenant_id, OUTBOX.c.status == DONE, OUTBOX.c.kind == "post_report",
+                       OUTBOX.c.idempotency_key.startswith(f"post-report:{period}:", autoescape=True))
+                .order_by(OUTBOX.c.done_at.desc(), OUTBOX.c.id.desc()).limit(1)
+            ).first()
+            if row is not None:
+                found.append(PostedSummary.from_payload(period, row.payload, row.done_at))
+        return found
 
     def revive(self, tenant_id: int, command_ids: Sequence[int] | None, now: datetime) -> int:
         """Dead letters (all of the tenant's, or those ids) pending again with fresh attempts; how many."""
