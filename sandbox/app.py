@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from .clock import SandboxClock
 from .control import control
+from .embedding import embedding
 from .faults import FaultBook
 from .host import SandboxHost
 from .host_api import DROP, host_api
@@ -43,6 +44,7 @@ def create_sandbox_app(base_url: str = "http://127.0.0.1:8090", plugin: PluginLi
     app.register_blueprint(host_api)
     app.register_blueprint(control)
     app.register_blueprint(page)
+    app.register_blueprint(embedding)
 
     @app.get("/healthz")
     @app.get("/readyz")

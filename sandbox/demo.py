@@ -3,7 +3,8 @@
 It starts three processes on this machine, each with its log in the demo's folder (``var/demo/``
 by default, emptied of the previous run's database and logs first):
 
-- the sandbox helpdesk (``python -m sandbox serve``), whose ticket page it prints first;
+- the sandbox helpdesk (``python -m sandbox serve``), whose ticket list page it prints first, with
+  its admin page (the plugin's settings in a frame) and a ticket's page (the plugin's sidebar);
 - the plugin's web app and its worker (``sla-plugin serve`` and ``sla-plugin worker``) on a new
   SQLite database, with new keys, and the worker sweeping every 0.1 s.
 
@@ -51,6 +52,7 @@ import requests
 from .client import SandboxClient, SandboxError
 from .clock import iso
 from .demo_view import DemoView, Figures
+from .embedding import admin_page_path, ticket_page_path
 from .scenario import DEFAULT_START, Scenario, Step, perform, working_day
 
 ACCOUNT = "demo"
@@ -160,7 +162,10 @@ class Demo:
         port = self.options.port
         sandbox_port = port if port else 8090 if port is None and _port_is_free(8090) else _free_port()
         sandbox_url, plugin_url = f"http://127.0.0.1:{sandbox_port}", f"http://127.0.0.1:{_free_port()}"
-        self.view.header(sandbox_url, plugin_url, self.folder, self.rate, scenario, summary_due)
+        first_ticket = next(step.ticket_id for step in scenario.steps if step.action == "create")
+        self.view.header(sandbox_url, plugin_url, self.folder, self.rate, scenario, summary_due,
+                         admin_url=sandbox_url + admin_page_path(ACCOUNT),
+                         ticket_url=sandbox_url + ticket_page_path(ACCOUNT, first_ticket))
 
         clock = self._start_processes(scenario, sandbox_url, plugin_url)
         client = SandboxClient(sandbox_url)
@@ -190,8 +195,8 @@ class Demo:
         if self.options.result:
             self.options.result.write_text(json.dumps(monitor.result(summary, report, began), indent=1))
         if self.options.keep_running:
-            self.view.message(f"Everything keeps running: the sandbox at {sandbox_url}/, the plugin at {plugin_url}. "
-                              "Ctrl-C stops it.")
+            self.view.message(f"Everything keeps running: the sandbox at {sandbox_url}/ (its admin page "
+                              f"{sandbox_url}{admin_page_path(ACCOUNT)}), the plugin at {plugin_url}. Ctrl-C stops it.")
             with contextlib.suppress(KeyboardInterrupt):
                 self._watch(monitor, began, lambda: None, deadline=float("inf"))
         return 0

@@ -67,13 +67,18 @@ class DemoView:
             self._block = 0
 
     def header(self, sandbox_url: str, plugin_url: str, folder: Path, rate: float, scenario: Any,
-               summary_due: datetime) -> None:
+               summary_due: datetime, admin_url: str = "", ticket_url: str = "") -> None:
         start = scenario.start.astimezone(summary_due.tzinfo)
         tickets = len(scenario.stories())
         self._print(self._paint("SLA plugin demo", "bold") + f": a working day at a helpdesk, {rate:g}× faster "
                     f"than real time (1 s = {_sla_span(rate)}).")
         self._print(f"  The sandbox helpdesk's ticket page: {self._paint(sandbox_url + '/', 'bold')}"
                     "  (open it in a browser; it refreshes itself)")
+        if admin_url:
+            self._print(f"  The admin page, with the plugin's settings in its frame: {self._paint(admin_url, 'bold')}")
+        if ticket_url:
+            self._print(f"  A ticket's page, with the plugin's sidebar: {ticket_url}  (once the day has created it; "
+                        "every ticket on the list links to its own)")
         self._print(f"  The plugin: {plugin_url}    its database and the logs: {folder}/")
         self._print(f"  The day: {start:%A} {start.day} {start:%B %Y}, {start:%H:%M} to 19:00 {start.tzinfo} "
                     f"(seed {scenario.seed}, {tickets} tickets); its summary is due at {summary_due:%H:%M} "

@@ -6,6 +6,8 @@ A fault answers the next ``count`` host API calls that match it (by method and p
 - ``unavailable_after_apply``: the call is applied, its answer stored for its Idempotency-Key,
   and then lost: the caller gets the 5xx. A retry with the same key gets the stored success;
 - ``rate_limited``: 429 with ``Retry-After: <retry_after>`` (seconds), nothing applied;
+- ``refused``: a 4xx (``status``, default 422) that says the call is wrong, nothing applied: the
+  plugin makes it a dead letter at once (401 and 403 pause its delivery; 404 drops the command);
 - ``slow``: wait ``seconds`` before handling the call, then answer normally;
 - ``drop``: close the connection without an answer, nothing applied;
 - ``drop_after_apply``: apply the call, then close the connection without an answer.
@@ -18,7 +20,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-MODES = ("unavailable", "unavailable_after_apply", "rate_limited", "slow", "drop", "drop_after_apply")
+MODES = ("unavailable", "unavailable_after_apply", "rate_limited", "refused", "slow", "drop", "drop_after_apply")
 MAX_SLOW_SECONDS = 120.0
 
 
@@ -102,8 +104,11 @@ def _read_spec(spec: Any, fault_id: int) -> Fault:
     count = spec.get("count", 1)
     if count is not None and (not _is_int(count) or count < 1):
         raise FaultSpecError("count: must be a whole number of calls (at least 1), or null for every call")
-    status = spec.get("status", 503)
-    if not _is_int(status) or not 500 <= status <= 599:
+    refused = mode == "refused"
+    status = spec.get("status", 422 if refused else 503)
+    if refused and (not _is_int(status) or not 400 <= status <= 499):
+        raise FaultSpecError("status: must be a 4xx status for a refused call")
+    if not refused and (not _is_int(status) or not 500 <= status <= 599):
         raise FaultSpecError("status: must be a 5xx status")
     retry_after = spec.get("retry_after", 1)
     if not _is_int(retry_after) or retry_after < 0:

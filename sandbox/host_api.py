@@ -72,7 +72,7 @@ def _serve(operation: Operation, write: bool) -> Response:
         entry["fault"] = fault.mode
         if fault.mode == "slow":
             time.sleep(fault.seconds)
-    if fault is not None and fault.mode in ("unavailable", "rate_limited", "drop"):
+    if fault is not None and fault.mode in ("unavailable", "rate_limited", "refused", "drop"):
         answer = _fault_answer(fault)
     else:
         answer = _answer(sandbox, operation, write, entry, received)
@@ -140,4 +140,6 @@ def _fault_answer(fault: Fault) -> Answer:
     if fault.mode == "rate_limited":
         return error(429, "rate_limited", f"too many requests: retry after {fault.retry_after} s",
                      **{"Retry-After": str(fault.retry_after)})
+    if fault.mode == "refused":
+        return error(fault.status, "refused", "the helpdesk refused the call (an injected fault)")
     return error(fault.status, "unavailable", "the helpdesk is unavailable (an injected fault)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
+from .embedding import admin_page_path, ticket_page_path
 from .markdown import render_markdown
 from .store import is_sla_tag
 
@@ -23,4 +24,5 @@ def ticket_list() -> str:
             report["html"] = render_markdown(report["body_markdown"])
     return render_template("sandbox_page.html", accounts=accounts, calls=state["calls"][-RECENT_CALLS:][::-1],
                            clock=sandbox.clock.describe(), faults=sandbox.faults.describe(),
-                           is_sla_tag=is_sla_tag, plugin=sandbox.host.plugin)
+                           is_sla_tag=is_sla_tag, plugin=sandbox.host.plugin,
+                           admin_page=admin_page_path, ticket_page=ticket_page_path)
