@@ -7,13 +7,13 @@ period, so two workers, or a worker that crashed after queueing, queue it once),
 mark moves past it in the same transaction. A worker that was down posts, when it is back, each
 summary whose time passed meanwhile; none whose time came before the tenant installed the plugin.
 
-A tenant's summaries wait until its figures are all in: while its inbox holds events not applied
-yet, and while the sweep has not yet recomputed a ticket of the tenant whose target fell due before
-the period ended. Without that, a worker back from downtime summarized the days it missed at once,
+A tenant's summaries wait until its figures are all in: while its inbox holds an event that has
+waited there longer than ``INBOX_SETTLED`` (a backlog the processor has not caught up with), and
+while the sweep has not yet recomputed a ticket of the tenant whose target fell due before the
+period ended. Without that, a worker back from downtime summarized the days it missed at once,
 beside its inbox job and its sweep still catching up (the jobs start together), and posted them
-short of those events and breaches, for good. The price: a tenant whose webhooks never stop long
-enough for its inbox to be empty at one of these runs (tens a second, without a pause) has its
-summaries delayed until they do.
+short of those events and breaches, for good. Events that arrived moments ago do not hold a summary
+back: a tenant whose webhooks never stop would otherwise never get one.
 """
 
 from __future__ import annotations
@@ -35,18 +35,22 @@ from .sweep import SWEEP_BATCH
 from .unit_of_work import UnitOfWork
 
 HOURLY_GRACE = timedelta(minutes=1)  # an hour's summary waits this long for the sweep's last breaches
+INBOX_SETTLED = timedelta(seconds=5)  # real time: an inbox whose oldest event is younger is keeping up
 MAX_PER_RUN = 48  # periods queued per tenant and period kind in one run; a long catch-up takes several
 
 
-def queue_due_summaries(uow: UnitOfWork, clock: Callable[[], datetime]) -> int:
-    """Queue every summary whose time has come, for every tenant; how many were queued."""
+def queue_due_summaries(uow: UnitOfWork, clock: Callable[[], datetime],
+                        wall_clock: Callable[[], datetime] | None = None) -> int:
+    """Queue every summary whose time has come, for every tenant; how many were queued. ``clock`` is the
+    SLA clock; ``wall_clock`` real time, which the inbox's arrival times are in (the same by default)."""
     now = clock()
+    settled_before = (wall_clock or clock)() - INBOX_SETTLED
     with uow:
         tenant_ids = uow.tenants.ids()
-    return sum(_queue_for_tenant(uow, tenant_id, now) for tenant_id in tenant_ids)
+    return sum(_queue_for_tenant(uow, tenant_id, now, settled_before) for tenant_id in tenant_ids)
 
 
-def _queue_for_tenant(uow: UnitOfWork, tenant_id: int, now: datetime) -> int:
+def _queue_for_tenant(uow: UnitOfWork, tenant_id: int, now: datetime, settled_before: datetime) -> int:
     with uow:
         tenant = uow.tenants.by_id(tenant_id)
         marks = uow.tenants.summary_marks(tenant_id)
@@ -56,7 +60,7 @@ def _queue_for_tenant(uow: UnitOfWork, tenant_id: int, now: datetime) -> int:
         # Hours first: the day's summary, due after its last hour's, reaches the host after it.
         periods: list[Period] = ["hourly", "daily"] if settings.reporting.hourly_summary else ["daily"]
         due = [(period, start, end) for period in periods for start, end in _due_periods(period, marks, settings, now)]
-        if not due or not _caught_up(uow, tenant_id, max(end for _period, _start, end in due)):
+        if not due or not _caught_up(uow, tenant_id, max(end for _period, _start, end in due), settled_before):
             return 0  # nothing due, or its figures are not all in yet: the next run, once they are
         for period, start, end in due:
             _queue(uow, tenant_id, period, start, end, settings, now)
@@ -65,10 +69,12 @@ def _queue_for_tenant(uow: UnitOfWork, tenant_id: int, now: datetime) -> int:
     return len(due)
 
 
-def _caught_up(uow: UnitOfWork, tenant_id: int, through: datetime) -> bool:
-    """Whether the tenant's figures through ``through`` are all in: every event its inbox holds applied,
-    and every ticket whose tags changed by then (a target falling due) recomputed by the sweep."""
-    if uow.inbox.counts(tenant_id).pending:
+def _caught_up(uow: UnitOfWork, tenant_id: int, through: datetime, settled_before: datetime) -> bool:
+    """Whether the tenant's figures through ``through`` are all in: no event waiting in its inbox since
+    before ``settled_before``, and every ticket whose tags changed by then (a target falling due)
+    recomputed by the sweep."""
+    oldest_pending = uow.inbox.counts(tenant_id).oldest_pending_at
+    if oldest_pending is not None and oldest_pending < settled_before:
         return False
     sweep_due = uow.tickets.tag_changes_due(through, SWEEP_BATCH)
     return len(sweep_due) < SWEEP_BATCH and all(tenant != tenant_id for tenant, _ticket in sweep_due)

@@ -153,3 +153,29 @@ def test_a_day_that_is_23_hours_long_is_one_period(uow) -> None:
     start = datetime.fromisoformat(sunday.payload["period_start"])
     end = datetime.fromisoformat(sunday.payload["period_end"])
     assert end - start == timedelta(hours=23)
+
+
+def ticket_created(ticket_id: str, at: datetime) -> dict[str, Any]:
+    instant = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {"id": f"evt-{ticket_id}", "type": "ticket.created", "occurred_at": instant, "account_id": "acme",
+            "data": {"ticket": {"id": ticket_id, "product": "Orange", "channel": "email", "status": "new",
+                                "priority": "urgent", "created_at": instant, "updated_at": instant}}}
+
+
+def test_a_backlog_in_the_inbox_holds_the_summary_back_until_it_is_applied(uow) -> None:
+    tenant = setup_tenant(uow)
+    deliver(uow, tenant, ticket_created("T1", istanbul(1, 16)), received_at=istanbul(1, 16))
+
+    assert queue_due_summaries(uow, lambda: istanbul(2, 8), lambda: istanbul(2, 8)) == 0
+    process_inbox_batch(uow, lambda: istanbul(2, 8), 100)
+    assert queue_due_summaries(uow, lambda: istanbul(2, 8), lambda: istanbul(2, 8)) == 1
+    assert reports(uow, tenant)[0].payload["data"]["rows"][0]["total"] >= 1
+
+
+def test_events_that_just_arrived_do_not_hold_a_summary_back(uow) -> None:
+    """A tenant whose webhooks never stop still gets its summaries: only events waiting longer than a few
+    seconds (a backlog) hold them back."""
+    tenant = setup_tenant(uow)
+    deliver(uow, tenant, ticket_created("T2", istanbul(2, 7, 59)), received_at=istanbul(2, 8) - timedelta(seconds=1))
+
+    assert queue_due_summaries(uow, lambda: istanbul(2, 8), lambda: istanbul(2, 8)) == 1
