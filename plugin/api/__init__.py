@@ -11,6 +11,7 @@ from flask import Flask
 
 from . import (
     auth,
+    charts,  # noqa: F401  (adds /reports/hourly/chart and /reports/daily/chart)
     countdown,
     delivery,
     items,

@@ -16,7 +16,7 @@ LAYERS: dict[str, int] = {
     "plugin.domain": 0, "plugin.version": 0,
     "plugin.settings": 1, "plugin.security": 1, "plugin.json_bodies": 1, "plugin.config": 1,
     "plugin.input_files": 1, "plugin.logs": 1,
-    "plugin.host": 2, "plugin.report_formats": 2, "plugin.summaries_markdown": 2,
+    "plugin.host": 2, "plugin.report_formats": 2, "plugin.report_charts": 2, "plugin.summaries_markdown": 2,
     "plugin.store": 3,
     "plugin.services": 4,
     "plugin.http_errors": 5, "plugin.runtime": 5, "plugin.simulate": 5, "plugin.startup": 5,
