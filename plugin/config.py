@@ -39,6 +39,8 @@ class Config:
     # The default rate limit of calls to each tenant's host (an account may have its own).
     host_requests_per_second: float = 10.0
     host_burst: int = 20
+    # How long a worker holds the host commands it claimed: past it, another worker may send them.
+    delivery_lease_seconds: float = 60.0
     worker_metrics_bind: str | None = None  # host:port of the worker's /metrics; None: not served
     # The demo's accelerated SLA clock (start, real epoch it starts at, rate); never set otherwise.
     demo_clock: tuple[datetime, float, float] | None = None
@@ -64,6 +66,7 @@ class Config:
             sweep_seconds=setting(env, "SLA_SWEEP_SECONDS", _seconds, "1"),
             host_requests_per_second=setting(env, "SLA_HOST_REQUESTS_PER_SECOND", _seconds_rate, "10"),
             host_burst=setting(env, "SLA_HOST_BURST", whole_number(minimum=1), "20"),
+            delivery_lease_seconds=setting(env, "SLA_DELIVERY_LEASE_SECONDS", _seconds, "60"),
             worker_metrics_bind=setting(env, "SLA_WORKER_METRICS_BIND", _optional(bind_setting), ""),
             demo_clock=setting(env, "SLA_DEMO_CLOCK", demo_clock_setting, ""),
         )

@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -68,7 +68,8 @@ class Worker:
         config = runtime.config
         self.host = ReferenceHost()
         self.courier = Courier(self.host, runtime.box, runtime.wall_now,
-                               RateLimiter(config.host_requests_per_second, config.host_burst))
+                               RateLimiter(config.host_requests_per_second, config.host_burst),
+                               lease=timedelta(seconds=config.delivery_lease_seconds))
 
     # -- the jobs: each runs until it has nothing left to do now ------------------------------------
 

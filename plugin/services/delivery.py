@@ -1,8 +1,9 @@
 """Delivering the outbox: each host command carried out once, in order per ticket, urgent ones first.
 
-One round claims the commands that are due (a lease, so several workers never send one command at
-the same moment), then makes one attempt for each through the tenant's host adapter, settling
-each command in its own short transaction as soon as the host has answered:
+One round claims the commands that are due (a lease, ``SLA_DELIVERY_LEASE_SECONDS``, so several
+workers never send one command at the same moment), then makes one attempt for each through the
+tenant's host adapter, settling each command in its own short transaction as soon as the host has
+answered:
 
 - done (2xx) or gone (404: the ticket no longer exists): finished;
 - retry (429, 5xx, a timeout, a dropped connection): the next attempt after an exponential
@@ -34,7 +35,8 @@ from plugin.store.records import DeadLetter, HostEndpoint, LeasedCommand, Tenant
 
 from .unit_of_work import UnitOfWork
 
-LEASE = timedelta(seconds=60)  # longer than any one call may take (its connect and read timeouts)
+# Longer than any one call may take (the reference adapter's connect and read timeouts, about 13 s).
+DEFAULT_LEASE = timedelta(seconds=60)
 
 
 @dataclass
@@ -49,26 +51,27 @@ class DeliveryRound:
 @dataclass
 class Courier:
     """What a worker keeps between rounds: the adapter and its connections, the rate limits, a random
-    source for the jitter, and the clock."""
+    source for the jitter, the clock, and how long a claimed command is its own."""
 
     adapter: HostAdapter
     box: SecretBox
     clock: Callable[[], datetime]
     limiter: RateLimiter = field(default_factory=RateLimiter)
     rng: random.Random = field(default_factory=random.Random)
+    lease: timedelta = DEFAULT_LEASE
 
 
 def deliver_due_commands(uow: UnitOfWork, courier: Courier, limit: int = 50) -> DeliveryRound:
     """One round: claim up to ``limit`` due commands and make one attempt at each."""
     now = courier.clock()
     with uow:
-        leased = uow.outbox.claim(now, now + LEASE, limit)
+        leased = uow.outbox.claim(now, now + courier.lease, limit)
         endpoints = {tenant_id: uow.tenants.host_endpoint(tenant_id)
                      for tenant_id in sorted({entry.tenant_id for entry in leased})}
         uow.commit()
     result = DeliveryRound(claimed=len(leased))
     for index, entry in enumerate(leased):
-        if courier.clock() - now > LEASE / 2:  # a slow host: give the rest back before their leases run out
+        if courier.clock() - now > courier.lease / 2:  # a slow host: give the rest back before their leases run out
             for unsent in leased[index:]:
                 _release(uow, unsent, courier.clock())
             result.outcomes["returned"] += len(leased) - index

@@ -21,7 +21,8 @@ def test_good_settings_are_read_with_their_defaults() -> None:
         "sqlite:///var/sla-plugin.sqlite3", "sla-plugin", 200, "INFO")
     assert Config.from_env(GOOD | {"SLA_DATABASE_URL": "postgresql://db/sla"}).batch_size == 500
     assert (config.sweep_seconds, config.host_requests_per_second, config.host_burst,
-            config.worker_metrics_bind) == (1.0, 10.0, 20, None)
+            config.worker_metrics_bind, config.delivery_lease_seconds) == (1.0, 10.0, 20, None, 60.0)
+    assert Config.from_env(GOOD | {"SLA_DELIVERY_LEASE_SECONDS": " 90.5 "}).delivery_lease_seconds == 90.5
     assert Config.from_env(GOOD | {"SLA_WORKER_METRICS_BIND": "0.0.0.0:9101", "SLA_SWEEP_SECONDS": "0.5",
                                    "SLA_HOST_REQUESTS_PER_SECOND": "0.8"}).worker_metrics_bind == "0.0.0.0:9101"
 
@@ -40,6 +41,10 @@ def test_good_settings_are_read_with_their_defaults() -> None:
     ("SLA_SWEEP_SECONDS", "0", "SLA_SWEEP_SECONDS: must be a positive number of seconds"),
     ("SLA_HOST_REQUESTS_PER_SECOND", "fast", "SLA_HOST_REQUESTS_PER_SECOND: 'fast' is not a number of requests"),
     ("SLA_HOST_BURST", "0", "SLA_HOST_BURST: must be at least 1, not 0"),
+    ("SLA_DELIVERY_LEASE_SECONDS", "0", "SLA_DELIVERY_LEASE_SECONDS: must be a positive number of seconds"),
+    ("SLA_DELIVERY_LEASE_SECONDS", "-60", "SLA_DELIVERY_LEASE_SECONDS: must be a positive number of seconds"),
+    ("SLA_DELIVERY_LEASE_SECONDS", "inf", "SLA_DELIVERY_LEASE_SECONDS: must be a positive number of seconds"),
+    ("SLA_DELIVERY_LEASE_SECONDS", "a minute", "SLA_DELIVERY_LEASE_SECONDS: 'a minute' is not a number of seconds"),
     ("SLA_WORKER_METRICS_BIND", "9101", "SLA_WORKER_METRICS_BIND: '9101' is not host:port"),
 ])
 def test_a_bad_setting_is_named_with_what_it_should_be(name: str, value: str, message: str) -> None:

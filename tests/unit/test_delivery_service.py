@@ -295,3 +295,27 @@ def test_a_worker_whose_lease_ran_out_never_undoes_what_another_settled(uow, cou
         uow.commit()
 
     assert statuses(uow) == {"post-note:T-1:b1": "done"}
+
+
+@pytest.mark.parametrize(("lease_seconds", "sent"), [(20, 1), (60, 3), (300, 5)])
+def test_claimed_commands_are_held_for_the_couriers_lease_and_given_back_past_half_of_it(
+    uow, clock, lease_seconds: int, sent: int
+) -> None:
+    tenant = install(uow)
+    queue(uow, tenant, *(commands.set_priority(f"T-{number}", "urgent", "r") for number in range(5)))
+    leases: list[datetime | None] = []
+
+    @dataclass
+    class WatchedHost(SlowHost):
+        def deliver(self, account: HostAccount, command: HostCommand) -> Delivery:
+            leases.extend(row.leased_until for row in uow.store.committed.outbox.values()
+                          if row.command.idempotency_key == command.idempotency_key)
+            return super().deliver(account, command)
+
+    courier = Courier(WatchedHost(clock=clock, seconds=12.0), BOX, clock, RateLimiter(1000, 1000, clock=lambda: 0.0),
+                      random.Random(3), lease=timedelta(seconds=lease_seconds))
+
+    result = deliver_due_commands(uow, courier)
+
+    assert (result.outcomes["done"], result.outcomes["returned"]) == (sent, 5 - sent)
+    assert leases == [START + timedelta(seconds=lease_seconds)] * sent
