@@ -54,7 +54,8 @@ def tenant_access(*, write: bool = False) -> Iterator[Access]:
 
 
 # Endpoints that take a body but change nothing: agents may call them.
-READ_ONLY_POSTS = frozenset({"rules.match_rules", "policies.preview_policy"})
+READ_ONLY_POSTS = frozenset({"rules.match_rules", "rules.explain_rules", "policies.preview_policy",
+                             "calendars.preview_calendar"})
 OPEN_ENDPOINTS = frozenset({"auth.create_session", "api-docs.openapi_json"})
 
 

@@ -170,18 +170,16 @@ def test_the_rule_a_policy_needs_is_created_prefilled_and_the_policy_is_resumed(
     policy.get_by_label("Name").fill("Kiwi phone")
     policy.get_by_label("Product").fill("Kiwi")
     policy.get_by_label("Channel").fill("phone")
-    policy.get_by_label("Channel").press("Tab")  # policies.js redraws the link on the change a blur fires
     policy.get_by_role("button", name="Create a rule for Kiwi / phone").click()
 
     form = page.get_by_role("form", name="New rule")
     assert form.get_by_label("Rule name").evaluate("node => node === document.activeElement")
-    assert [form.get_by_label(label).input_value() for label in ("Rule name", "Product", "Channel")] == [
-        "Kiwi phone", "Kiwi", "phone"]
-    form.get_by_label("Priority it sets").select_option("urgent")
+    assert [form.get_by_label(label).input_value() for label in ("Rule name", "Product", "Channel", "Priority it sets")
+            ] == ["Kiwi phone urgent", "Kiwi", "phone", "urgent"]  # the policy's priority comes along
     form.get_by_role("button", name="Save rule").click()
     back = form.get_by_role("button", name="Back to the SLA policy")
     back.wait_for()
-    assert ui_stack.api(ACCOUNT, "GET", "/rules/kiwi-phone").json()["priority"] == "urgent"
+    assert ui_stack.api(ACCOUNT, "GET", "/rules/kiwi-phone-urgent").json()["priority"] == "urgent"
 
     back.click()
     assert policy.get_by_label("Name").input_value() == "Kiwi phone"

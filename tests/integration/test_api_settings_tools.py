@@ -139,8 +139,6 @@ def test_agents_may_read_the_helpers(client, tenant):
     assert client.get(f"{API}/holidays?country=TR&year=2027", headers=agent).status_code == 200
 
 
-@pytest.mark.xfail(strict=True, reason="plugin/api/access.py READ_ONLY_POSTS does not list rules.explain_rules and "
-                                       "calendars.preview_calendar yet: agents hear 403")
 def test_agents_may_ask_the_dry_runs(client, tenant):
     agent = tenant.auth("agent")
     assert client.post(f"{API}/rules/explain", json={}, headers=agent).status_code == 200

@@ -259,14 +259,20 @@ class PolicyEditor {
     const product = this.inputs.product.value.trim();
     const channel = this.inputs.channel.value.trim();
     const same = (a, b) => a.trim().toLowerCase() === b.trim().toLowerCase();
-    if (!product || !channel || state.rules.some((rule) => same(rule.product, product) && same(rule.channel, channel))) {
+    const missing = product && channel && !state.rules.some((rule) => same(rule.product, product) && same(rule.channel, channel));
+    // Redraw only when the answer changes: a redraw under the pointer would swallow a click on the link
+    // (leaving the channel field fires "change" between the press and the click).
+    const shown = missing ? `${product}\u0000${channel}` : '';
+    if (shown === this.ruleShown) return;
+    this.ruleShown = shown;
+    if (!missing) {
       this.ruleBox.replaceChildren();
       return;
     }
     fill(this.ruleBox, el('div', { class: 'inline-warning', id: 'policy-needs-rule' },
       el('strong', {}, 'This SLA needs a prioritization rule for '), `${product} / ${channel}. `,
       'Rules decide the priority of new tickets; an SLA for a product and channel can only be saved once a rule for them exists. ',
-      canEdit ? el('button', { type: 'button', class: 'link', onclick: () => navigate('rules', { create: { product, channel } }) },
+      canEdit ? el('button', { type: 'button', class: 'link', onclick: () => navigate('rules', { create: { product, channel, priority: this.inputs.priority.value } }) },
         `Create a rule for ${product} / ${channel}`) : null,
       canEdit ? ' — what you typed here stays.' : null));
   }
