@@ -21,6 +21,8 @@ from plugin.config import (
     setting,
     whole_number,
 )
+from plugin.host.adapter import DEFAULT_HOST_KIND
+from plugin.host.registry import REGISTRY
 from plugin.input_files import InputFileError
 from plugin.report_formats import write_simulation
 from plugin.settings_commands import add_settings_commands
@@ -58,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="evaluate as of this ISO 8601 instant, or the start of this day (YYYY-MM-DD, UTC) "
                           "(default: now)")
     sim.add_argument("--format", choices=("json", "csv", "table"), default="json")
+    sim.add_argument("--host-kind", choices=REGISTRY.names(), default=DEFAULT_HOST_KIND,
+                     help="whose webhook bodies the events file holds (default: %(default)s, the reference protocol)")
     sim.set_defaults(run=_simulate)
 
     serve = commands.add_parser("serve", help="run the web app under gunicorn (upgrades the schema first)")
@@ -242,7 +246,7 @@ def _simulate(args: argparse.Namespace) -> int:
     now = args.now or datetime.now(UTC)  # the entry point is where the wall clock is read
     try:
         settings = read_settings_file(args.config)
-        tickets = replay_events_file(settings, args.events, now)
+        tickets = replay_events_file(settings, args.events, now, REGISTRY.get(args.host_kind).parse_event)
         first = next(tickets, None)  # the whole file is checked before anything is printed
     except InputFileError as error:
         print(f"sla-plugin simulate: {error}", file=sys.stderr)

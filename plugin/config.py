@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 DEFAULT_DATABASE_URL = "sqlite:///var/sla-plugin.sqlite3"
+MAX_REQUESTS_PER_SECOND = 100_000.0  # of calls to one host: more is a typo, not a plan
 MAKE_KEYS = "`sla-plugin keys` makes a new one"
 T = TypeVar("T")
 
@@ -64,7 +65,7 @@ class Config:
             batch_size=setting(env, "SLA_BATCH_SIZE", whole_number(minimum=1), default_batch),
             log_level=setting(env, "SLA_LOG_LEVEL", log_level_setting, "INFO"),
             sweep_seconds=setting(env, "SLA_SWEEP_SECONDS", _seconds, "1"),
-            host_requests_per_second=setting(env, "SLA_HOST_REQUESTS_PER_SECOND", _seconds_rate, "10"),
+            host_requests_per_second=setting(env, "SLA_HOST_REQUESTS_PER_SECOND", requests_per_second, "10"),
             host_burst=setting(env, "SLA_HOST_BURST", whole_number(minimum=1), "20"),
             delivery_lease_seconds=setting(env, "SLA_DELIVERY_LEASE_SECONDS", _seconds, "60"),
             worker_metrics_bind=setting(env, "SLA_WORKER_METRICS_BIND", _optional(bind_setting), ""),
@@ -151,7 +152,9 @@ def positive_number(unit: str, maximum: float, example: str = "") -> Callable[[s
 
 
 _seconds = positive_number("seconds", 366 * 86_400)
-_seconds_rate = positive_number("requests per second", 100_000, " (e.g. 10, or 0.8 for 50 a minute)")
+# A rate of calls to a host: the default's (SLA_HOST_REQUESTS_PER_SECOND) and a tenant's own.
+requests_per_second = positive_number("requests per second", MAX_REQUESTS_PER_SECOND,
+                                      " (e.g. 10, or 0.8 for 48 a minute)")
 
 
 def _optional(parse: Callable[[str], str]) -> Callable[[str], str | None]:

@@ -1,7 +1,9 @@
 """The simulator: replay webhook bodies against settings with no server and no database.
 
 It calls the same engine and report arithmetic as the live plugin, so "what would our SLA
-have been last month under this draft policy?" gets the answer the plugin would have given.
+have been last month under this draft policy?" gets the answer the plugin would have given. The
+bodies are read by a host kind's parser (``plugin.host.registry``): the reference protocol's
+unless told otherwise, as there is no tenant to say.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import orjson
 from plugin.domain.engine import TicketOutcome, evaluate_ticket
 from plugin.domain.events import Message, TicketEvent, TicketSnapshot
 from plugin.domain.policies import Settings
-from plugin.host.payloads import PayloadError, parse_event
+from plugin.host.adapter import EventParser, PayloadError
+from plugin.host.payloads import parse_event
 from plugin.input_files import InputFileError, read_json_file
 from plugin.settings.loading import SettingsError, load_settings
 
@@ -36,15 +39,16 @@ def read_settings_file(path: Path) -> Settings:
         raise InputFileError("\n".join(f"{path}: {problem}" for problem in error.problems)) from None
 
 
-def read_events_file(path: Path) -> dict[str, list[TicketEvent]]:
+def read_events_file(path: Path, parse: EventParser = parse_event) -> dict[str, list[TicketEvent]]:
     """Events grouped by ticket id, in file order (the engine orders them by time)."""
     by_ticket: dict[str, list[TicketEvent]] = defaultdict(list)
-    for event in _events_in(path):
+    for event in _events_in(path, parse):
         by_ticket[event.ticket_id].append(event)
     return by_ticket
 
 
-def replay_events_file(settings: Settings, path: Path, now: datetime) -> Iterator[TicketOutcome]:
+def replay_events_file(settings: Settings, path: Path, now: datetime, parse: EventParser = parse_event
+                       ) -> Iterator[TicketOutcome]:
     """Every ticket of an events file, one at a time, with memory that does not grow with the file.
 
     Events may come in any order, so a large file is first split by ticket into slices on disk
@@ -53,13 +57,13 @@ def replay_events_file(settings: Settings, path: Path, now: datetime) -> Iterato
     """
     slices = _slice_count(path)
     if slices == 1:
-        yield from _evaluate(read_events_file(path), settings, now)
+        yield from _evaluate(read_events_file(path, parse), settings, now)
         return
     with tempfile.TemporaryDirectory(prefix="sla-simulate-") as folder:
         slice_paths = [Path(folder) / f"{index}.marshal" for index in range(slices)]
         streams = [slice_path.open("wb") for slice_path in slice_paths]
         try:
-            for event in _events_in(path):
+            for event in _events_in(path, parse):
                 stream = streams[zlib.crc32(event.ticket_id.encode()) % slices]
                 marshal.dump(_record(event), stream)
         finally:
@@ -130,7 +134,7 @@ def _event(record: tuple[Any, ...]) -> TicketEvent:
     return TicketEvent(event_id, kind, datetime.fromtimestamp(occurred, UTC), ticket_id, ticket, changes, message)
 
 
-def _events_in(path: Path) -> Iterator[TicketEvent]:
+def _events_in(path: Path, parse: EventParser) -> Iterator[TicketEvent]:
     try:
         lines = path.open("rb")
     except OSError as error:
@@ -140,7 +144,7 @@ def _events_in(path: Path) -> Iterator[TicketEvent]:
             if not line.strip():
                 continue
             try:
-                event = parse_event(orjson.loads(line))
+                event = parse(orjson.loads(line))
             except orjson.JSONDecodeError as error:
                 problem = f"not valid JSON ({_first_clause(error)})"
                 raise InputFileError(f"{path}:{number}: {problem}{_array_hint(number, line)}") from None

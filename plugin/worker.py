@@ -7,7 +7,8 @@ Four jobs, on APScheduler, each one instance at a time:
 - **sweep**: every ``SLA_SWEEP_SECONDS``, recompute the tickets whose SLA tags change by
   themselves (a warning window opens, a target falls due), which queues their tags and notes;
 - **delivery**: send the outbox's commands to the hosts (one attempt each per round; retries and
-  backoff live in the outbox);
+  backoff live in the outbox), each tenant's through the adapter of its host kind (made on first
+  use from ``plugin.host.registry``: a new helpdesk's adapter registers there, not here);
 - **summaries**: every ``SUMMARY_SECONDS``, queue each tenant's daily (and hourly) summaries whose
   time has come, once per period.
 
@@ -34,7 +35,7 @@ from prometheus_client import Counter, Histogram, start_http_server
 
 from plugin.config import Config
 from plugin.host.rate_limit import RateLimiter
-from plugin.host.reference import ReferenceHost
+from plugin.host.registry import AdapterPool
 from plugin.logs import configure_logging
 from plugin.runtime import Runtime, wall_clock
 from plugin.services.delivery import Courier, deliver_due_commands
@@ -66,8 +67,8 @@ class Worker:
         self.options = options
         self.stopping = threading.Event()
         config = runtime.config
-        self.host = ReferenceHost()
-        self.courier = Courier(self.host, runtime.box, runtime.wall_now,
+        self.adapters = AdapterPool()
+        self.courier = Courier(self.adapters, runtime.box, runtime.wall_now,
                                RateLimiter(config.host_requests_per_second, config.host_burst),
                                lease=timedelta(seconds=config.delivery_lease_seconds))
 
@@ -120,7 +121,7 @@ class Worker:
             self.stopping.wait()
         finally:
             scheduler.shutdown(wait=True)  # the jobs in flight finish their batch, sweep or call
-            self.host.close()
+            self.adapters.close()
 
     def _summary_seconds(self) -> float:
         """Every SUMMARY_SECONDS of real time; under the demo's fast clock, every SLA minute (at least

@@ -1,6 +1,7 @@
-"""The reference host protocol (design.md §4): webhook payloads in (``payloads``), commands out (``commands``).
+"""Helpdesks' protocols (design.md §4): webhook payloads in (``payloads``), commands out (``commands``).
 
-Delivering commands: ``adapter`` (what the worker needs of a host's API), ``reference`` (the
-reference protocol's adapter, on ``requests``), ``backoff`` (when to try again) and ``rate_limit``
-(how fast to call each tenant's host).
+``adapter`` is the interface a helpdesk's adapter implements (host commands out, webhook bodies in)
+and ``registry`` the host kinds, each such adapter under its name (``reference``: the reference
+protocol's, ``payloads`` and ``reference`` on ``requests``); ``backoff`` says when to try a command
+again and ``rate_limit`` how fast to call each tenant's host.
 """

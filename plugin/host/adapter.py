@@ -1,18 +1,47 @@
-"""What the worker needs of a helpdesk's API: carry out one host command, once, and say how it went.
+"""The interface of a helpdesk's adapter: host commands out (``HostAdapter``), webhook bodies in.
 
 A host adapter turns a ``HostCommand`` into that helpdesk's HTTP call (the reference protocol's in
 ``plugin.host.reference``; Zendesk's and others' next to it), makes exactly one attempt, and
 reports the outcome. It never sleeps or retries itself: the outbox keeps each command's attempts
 and its next attempt time, so a retry survives a crash and never holds up other tenants' commands.
+
+Its other half reads that helpdesk's webhook bodies into domain events (``WebhookReader`` at the
+webhook endpoint, ``EventParser`` on stored bodies), raising ``PayloadError`` naming the field.
+``plugin.host.registry`` pairs both halves under a host kind's name; each tenant has one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
+
+from plugin.domain.events import TicketEvent
 
 from .commands import HostCommand
+
+DEFAULT_HOST_KIND = "reference"  # the reference protocol's (docs/protocol.md): a tenant's unless its install says
+
+
+class PayloadError(ValueError):
+    """The body is not a valid event; the message names the field."""
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """What the webhook endpoint stores of a valid body: its event type, and the event (None for a
+    type the plugin does not handle, which is acknowledged and ignored)."""
+
+    event_type: str
+    event: TicketEvent | None
+
+
+# A stored webhook body read into the event it carries (None: a type the plugin ignores); the
+# processor and every recompute call it, so it must stay a few microseconds.
+EventParser = Callable[[Any], TicketEvent | None]
+# A webhook body as it arrives at the account's URL (its ``account_id``): checked whole, or PayloadError.
+WebhookReader = Callable[[Any, str], WebhookEvent]
 
 
 class Outcome(StrEnum):
@@ -45,4 +74,12 @@ class Delivery:
 class HostAdapter(Protocol):
     def deliver(self, account: HostAccount, command: HostCommand) -> Delivery:
         """One attempt; never raises for what the host or the network does."""
+        ...
+
+
+class HostAdapters(Protocol):
+    """The adapters a worker calls hosts through, one per host kind (``plugin.host.registry.AdapterPool``)."""
+
+    def for_kind(self, host_kind: str) -> HostAdapter:
+        """The adapter of that kind; raises LookupError for a kind no adapter is registered for."""
         ...

@@ -12,11 +12,20 @@ from typing import Any, Literal
 
 from plugin.domain.events import EVENT_TYPES, PRIORITIES, STATUSES, Message, TicketEvent, TicketSnapshot
 
+from .adapter import PayloadError, WebhookEvent
+
+__all__ = ["PayloadError", "parse_event", "read_webhook"]
+
 _AUTHORS: dict[str, Literal["customer", "agent"]] = {"customer": "customer", "agent": "agent"}
 
 
-class PayloadError(ValueError):
-    """The body is not a valid event; the message names the field."""
+def read_webhook(body: Any, account_id: str) -> WebhookEvent:
+    """A webhook body sent to ``account_id``'s URL: its event, and an ``account_id`` in the body, if
+    any, must be the URL's."""
+    event = parse_event(body)
+    if body.get("account_id") not in (None, account_id):
+        raise PayloadError("account_id: does not match the URL")
+    return WebhookEvent(body["type"], event)
 
 
 def parse_event(body: Any) -> TicketEvent | None:

@@ -11,11 +11,13 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, jsonify, request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
-from plugin.http_errors import invalid_request
+from plugin.config import MAX_REQUESTS_PER_SECOND
+from plugin.host.registry import REGISTRY
+from plugin.http_errors import ApiError, invalid_request
 from plugin.json_bodies import read_json_body
 from plugin.runtime import current_runtime
 from plugin.security.signatures import SignatureError, verify_signature
-from plugin.services.lifecycle import Installation, install, uninstall
+from plugin.services.lifecycle import HostKindChanged, Installation, install, uninstall
 from plugin.settings.loading import flatten_errors
 from plugin.settings.schemas import validate_timezone
 from plugin.store.limits import IDENTIFIER_LENGTH
@@ -28,6 +30,12 @@ def _http_url(value: str) -> None:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValidationError("must be an http(s) URL")
+
+
+def _registered_host_kind(value: str) -> None:
+    if value not in REGISTRY:
+        raise ValidationError(f"{value[:40]!r} is not a host kind the plugin has an adapter for "
+                              f"(one of: {', '.join(REGISTRY.names())})")
 
 
 # An account id is a path segment of its webhooks' URL: unreserved URL characters only (RFC 3986).
@@ -52,6 +60,12 @@ class InstallSchema(Schema):
     webhook_secret = fields.Str(required=True)
     timezone = fields.Str(load_default="UTC", validate=validate_timezone)
     host_origin = fields.Str(required=True, validate=_http_url)
+    # Null or absent: a new account's is "reference", a re-install keeps the account's own.
+    host_kind = fields.Str(load_default=None, allow_none=True, validate=_registered_host_kind)
+    requests_per_second = fields.Float(
+        load_default=None, allow_none=True, allow_nan=False,
+        validate=validate.Range(min=0, max=MAX_REQUESTS_PER_SECOND, min_inclusive=False,
+                                error="must be a number greater than 0 and at most {max:g}"))
 
     @validates("webhook_secret")
     def _standard_webhooks_secret(self, value: str, **_: Any) -> None:
@@ -74,7 +88,10 @@ class UninstallSchema(Schema):
 def install_route() -> tuple[Response, int]:
     data = _verified_body(InstallSchema())
     runtime = current_runtime()
-    created = install(runtime.uow(), runtime.box, Installation(**data), runtime.now())
+    try:
+        created = install(runtime.uow(), runtime.box, Installation(**data), runtime.now())
+    except HostKindChanged as error:
+        raise ApiError(409, "host_kind_changed", str(error)) from None
     log.info("lifecycle.installed", extra={"account_id": data["account_id"]})
     return jsonify({"status": "installed" if created else "updated", "account_id": data["account_id"]}), 200
 

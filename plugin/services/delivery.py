@@ -2,8 +2,8 @@
 
 One round claims the commands that are due (a lease, ``SLA_DELIVERY_LEASE_SECONDS``, so several
 workers never send one command at the same moment), then makes one attempt for each through the
-tenant's host adapter, settling each command in its own short transaction as soon as the host has
-answered:
+adapter of the tenant's host kind (``plugin.host.registry``), settling each command in its own
+short transaction as soon as the host has answered:
 
 - done (2xx) or gone (404: the ticket no longer exists): finished;
 - retry (429, 5xx, a timeout, a dropped connection): the next attempt after an exponential
@@ -13,21 +13,23 @@ answered:
 - unauthorized (401/403): the tenant's delivery pauses, with the reason shown to its admin, until
   the account is installed again; the command waits, its attempts untouched.
 
-The per-tenant rate limit is checked before each call: a command over the limit goes back to the
-queue for the moment the limit allows, without counting as an attempt. A worker that dies mid-call
+The per-tenant rate limit is checked before each call (the tenant's own ``requests_per_second``
+when it has one, else the worker's default): a command over the limit goes back to the queue for
+the moment the limit allows, without counting as an attempt. A worker that dies mid-call
 leaves its lease to expire; the command is then sent again with the same idempotency key, which the
 host answers with its first answer and no second effect.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from plugin.host.adapter import Delivery, HostAccount, HostAdapter, Outcome
+from plugin.host.adapter import Delivery, HostAccount, HostAdapters, Outcome
 from plugin.host.backoff import MAX_ATTEMPTS, retry_delay
 from plugin.host.rate_limit import RateLimiter
 from plugin.security.secrets import SecretBox
@@ -35,6 +37,7 @@ from plugin.store.records import DeadLetter, HostEndpoint, LeasedCommand, Tenant
 
 from .unit_of_work import UnitOfWork
 
+log = logging.getLogger("sla.delivery")
 # Longer than any one call may take (the reference adapter's connect and read timeouts, about 13 s).
 DEFAULT_LEASE = timedelta(seconds=60)
 
@@ -44,16 +47,16 @@ class DeliveryRound:
     """What one round did: commands claimed, and how each attempt ended."""
 
     claimed: int = 0
-    # done, gone, retry, dead, paused, throttled, returned (unsent when the round ran long)
+    # done, gone, retry, dead, paused, throttled, returned (unsent when the round ran long), no_adapter
     outcomes: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass
 class Courier:
-    """What a worker keeps between rounds: the adapter and its connections, the rate limits, a random
-    source for the jitter, the clock, and how long a claimed command is its own."""
+    """What a worker keeps between rounds: the adapters (one per host kind) and their connections, the
+    rate limits, a random source for the jitter, the clock, and how long a claimed command is its own."""
 
-    adapter: HostAdapter
+    adapters: HostAdapters
     box: SecretBox
     clock: Callable[[], datetime]
     limiter: RateLimiter = field(default_factory=RateLimiter)
@@ -91,12 +94,18 @@ def _attempt(uow: UnitOfWork, courier: Courier, entry: LeasedCommand, endpoint: 
     if endpoint.paused_reason is not None:
         _release(uow, entry, now)
         return "paused"
+    try:
+        adapter = courier.adapters.for_kind(endpoint.host_kind)
+    except LookupError as error:  # a kind this worker's build has no adapter for: wait for one that has
+        log.error("delivery.no_adapter", extra={"reason": f"tenant {entry.tenant_id}: {error}"})
+        _release(uow, entry, now + courier.lease)
+        return "no_adapter"
     wait = courier.limiter.try_acquire(entry.tenant_id, endpoint.requests_per_second)
     if wait > 0:
         _release(uow, entry, now + timedelta(seconds=wait))
         return "throttled"
     account = HostAccount(endpoint.api_base_url, courier.box.open(endpoint.access_token_encrypted))
-    delivery = courier.adapter.deliver(account, entry.command)
+    delivery = adapter.deliver(account, entry.command)
     return _settle(uow, courier, entry, delivery)
 
 

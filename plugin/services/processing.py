@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from plugin.host.payloads import parse_event
+from plugin.host.adapter import EventParser
+from plugin.host.registry import host_kind
 from plugin.store.errors import is_transient
 from plugin.store.records import HistoryEvent, PendingEvent
 
@@ -69,13 +70,15 @@ def apply_events(uow: UnitOfWork, events: Sequence[PendingEvent], clock: Clock) 
         tenant = uow.tenants.by_id(tenant_id)
         if tenant is None:
             raise UnknownTenant(f"tenant {tenant_id} is no longer installed")
-        uow.tickets.add_events(tenant_id, [_history_event(event) for event in group])
-        recompute_tickets(uow, tenant_id, tenant.timezone, {event.ticket_id for event in group}, now)
+        parse = host_kind(tenant.host_kind).parse_event  # the tenant's helpdesk wrote these bodies
+        uow.tickets.add_events(tenant_id, [_history_event(event, parse) for event in group])
+        recompute_tickets(uow, tenant_id, tenant.timezone, {event.ticket_id for event in group}, now,
+                          host_kind=tenant.host_kind)
     uow.inbox.mark_processed([event.inbox_id for event in events], clock())
 
 
-def _history_event(pending: PendingEvent) -> HistoryEvent:
-    event = parse_event(pending.payload)  # validated when it was stored
+def _history_event(pending: PendingEvent, parse: EventParser) -> HistoryEvent:
+    event = parse(pending.payload)  # validated when it was stored
     if event is None:
         raise ValueError(f"inbox entry {pending.inbox_id} holds no event the engine applies")
     return HistoryEvent(event.ticket_id, event.id, event.type, event.occurred_at, pending.payload)

@@ -5,7 +5,8 @@ tenant's open tickets, the sweep for tickets whose SLA tags change by themselves
 opens, a target falls due). Each time: lock the tickets, read their histories in one query, run the
 engine once per ticket under the settings version that governs it, then write the tickets (with
 their tag state), their targets and the host commands they call for (a priority, tags, notes) in
-bulk.
+bulk. Stored histories are webhook bodies as the tenant's helpdesk sent them: its host kind's
+parser reads them (``plugin.host.registry``).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from datetime import datetime
 
 from plugin.domain.engine import TicketOutcome, evaluate_ticket
 from plugin.host import commands
+from plugin.host.adapter import EventParser
 from plugin.host.commands import HostCommand
-from plugin.host.payloads import parse_event
+from plugin.host.registry import host_kind as registered_kind
 from plugin.store.records import TicketRecord, TicketTarget
 
 from .host_tags import tag_changes
@@ -27,20 +29,32 @@ CHUNK = 500  # tickets per statement: the stores bound a statement's parameters 
 
 
 def recompute_tickets(
-    uow: UnitOfWork, tenant_id: int, timezone: str, ticket_ids: Collection[str], now: datetime
+    uow: UnitOfWork, tenant_id: int, timezone: str, ticket_ids: Collection[str], now: datetime, *,
+    host_kind: str | None = None,
 ) -> dict[str, TicketOutcome]:
     """Replay each ticket's whole stored history through the engine and store the outcome (the
-    caller commits). ``timezone``: the tenant's, for a tenant with no settings saved. Tickets are
-    taken in id order, ``CHUNK`` at a time."""
+    caller commits). ``timezone``: the tenant's, for a tenant with no settings saved; ``host_kind``:
+    the tenant's, read from the store when the caller does not have it. Tickets are taken in id
+    order, ``CHUNK`` at a time."""
     ordered = sorted(set(ticket_ids))
+    if not ordered:
+        return {}
+    parse = registered_kind(host_kind or _host_kind_of(uow, tenant_id)).parse_event
     outcomes: dict[str, TicketOutcome] = {}
     for start in range(0, len(ordered), CHUNK):
-        outcomes |= _recompute_chunk(uow, tenant_id, timezone, ordered[start:start + CHUNK], now)
+        outcomes |= _recompute_chunk(uow, tenant_id, timezone, ordered[start:start + CHUNK], now, parse)
     return outcomes
 
 
+def _host_kind_of(uow: UnitOfWork, tenant_id: int) -> str:
+    tenant = uow.tenants.by_id(tenant_id)
+    if tenant is None:
+        raise LookupError(f"tenant {tenant_id} is no longer installed")
+    return tenant.host_kind
+
+
 def _recompute_chunk(
-    uow: UnitOfWork, tenant_id: int, timezone: str, ticket_ids: list[str], now: datetime
+    uow: UnitOfWork, tenant_id: int, timezone: str, ticket_ids: list[str], now: datetime, parse: EventParser
 ) -> dict[str, TicketOutcome]:
     locked = uow.tickets.lock(tenant_id, ticket_ids, now)
     histories = uow.tickets.histories(tenant_id, locked)
@@ -53,7 +67,7 @@ def _recompute_chunk(
     for ticket_id, stored in sorted(locked.items()):
         meta = version_for_ticket(candidates, stored.settings_version)
         settings = uow.settings_versions.settings(tenant_id, meta) if meta else empty_settings(timezone)
-        events = [event for event in map(parse_event, histories[ticket_id]) if event is not None]
+        events = [event for event in map(parse, histories[ticket_id]) if event is not None]
         outcome = outcomes[ticket_id] = evaluate_ticket(ticket_id, events, settings, now)
         tags, tag_commands = tag_changes(outcome, stored, settings, now)
         saved.append(TicketRecord(ticket_id, outcome.priority, outcome.policy_id, meta.version if meta else 0,

@@ -62,6 +62,8 @@ class Tenant(Base):
     paused_reason: Mapped[str | None] = mapped_column(sa.String(500))
     # The host's rate limit for this account (None: the plugin's default).
     requests_per_second: Mapped[float | None] = mapped_column(sa.Float)
+    # Its helpdesk's adapter (plugin.host.registry): reads its webhooks, carries its commands out.
+    host_kind: Mapped[str] = mapped_column(sa.String(40), server_default="reference")
     # Summaries are queued for each period once; these are the ends of the last periods queued.
     daily_summary_through: Mapped[datetime | None]
     hourly_summary_through: Mapped[datetime | None]

@@ -7,16 +7,19 @@ from datetime import datetime
 from typing import Any
 
 from plugin.domain.engine import TargetState
+from plugin.host.adapter import DEFAULT_HOST_KIND
 from plugin.host.commands import HostCommand
 
 
 @dataclass(frozen=True)
 class TenantCredentials:
-    """The little the webhook endpoint needs of a tenant: its id, zone and sealed webhook secret."""
+    """The little the webhook endpoint needs of a tenant: its id, zone, sealed webhook secret and host
+    kind (whose parser reads its bodies)."""
 
     id: int
     timezone: str
     webhook_secret_encrypted: bytes
+    host_kind: str = DEFAULT_HOST_KIND
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class TenantRecord:
     host_origin: str
     status: str
     installed_at: datetime  # a re-install keeps it; an install after an uninstall is a new one
+    host_kind: str = DEFAULT_HOST_KIND  # its helpdesk's adapter (plugin.host.registry)
 
     @property
     def installation(self) -> str:
@@ -44,6 +48,19 @@ class InstallValues:
     webhook_secret_encrypted: bytes
     timezone: str
     host_origin: str
+    host_kind: str | None = None  # None: a new tenant's is the default, a re-install keeps its own
+    requests_per_second: float | None = None  # None: a new tenant has none, a re-install keeps its own
+
+
+@dataclass(frozen=True)
+class TenantOverview:
+    """A tenant as the operator's ``sla-plugin tenants list`` shows it."""
+
+    account_id: str
+    host_kind: str
+    requests_per_second: float | None  # None: the plugin's default (SLA_HOST_REQUESTS_PER_SECOND)
+    paused_at: datetime | None
+    paused_reason: str | None
 
 
 @dataclass(frozen=True)
@@ -149,6 +166,7 @@ class HostEndpoint:
     requests_per_second: float | None
     paused_reason: str | None
     paused_at: datetime | None = None
+    host_kind: str = DEFAULT_HOST_KIND  # whose adapter carries its commands out
 
 
 @dataclass(frozen=True)

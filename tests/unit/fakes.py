@@ -50,6 +50,7 @@ from plugin.store.records import (
     ReceivedWebhook,
     SummaryMarks,
     TenantCredentials,
+    TenantOverview,
     TenantRecord,
     TicketRecord,
     TicketTarget,
@@ -83,10 +84,11 @@ class TenantRow:
     requests_per_second: float | None = None
     daily_summary_through: datetime | None = None
     hourly_summary_through: datetime | None = None
+    host_kind: str = "reference"
 
     def record(self) -> TenantRecord:
         return TenantRecord(self.id, self.account_id, self.timezone, self.host_origin, self.status,
-                            self.installed_at)
+                            self.installed_at, self.host_kind)
 
 
 @dataclass(frozen=True)
@@ -180,7 +182,8 @@ class FakeTenants:
 
     def credentials(self, account_id: str) -> TenantCredentials | None:
         row = self._by_account(account_id)
-        return None if row is None else TenantCredentials(row.id, row.timezone, row.webhook_secret_encrypted)
+        return None if row is None else TenantCredentials(row.id, row.timezone, row.webhook_secret_encrypted,
+                                                          row.host_kind)
 
     def holds_secret(self, tenant_id: int, sealed_secret: bytes) -> bool:
         row = self._store.tables.tenants.get(tenant_id)
@@ -202,15 +205,20 @@ class FakeTenants:
         identifier(values.account_id, "account_id")
         for name, length in (("api_base_url", 2000), ("host_origin", 2000), ("timezone", 64)):
             text(getattr(values, name), name, length)
+        if values.host_kind is not None:
+            text(values.host_kind, "host_kind", 40)
         existing = self._by_account(values.account_id)
+        kept_rate = existing.requests_per_second if existing else None
         row = TenantRow(
             id=existing.id if existing else next(self._store.ids), account_id=values.account_id,
             api_base_url=values.api_base_url, access_token_encrypted=values.access_token_encrypted,
             webhook_secret_encrypted=values.webhook_secret_encrypted, timezone=values.timezone,
             host_origin=values.host_origin, status="active", installed_at=existing.installed_at if existing else now,
-            updated_at=now, requests_per_second=existing.requests_per_second if existing else None,
+            updated_at=now,
+            requests_per_second=kept_rate if values.requests_per_second is None else values.requests_per_second,
             daily_summary_through=existing.daily_summary_through if existing else None,
             hourly_summary_through=existing.hourly_summary_through if existing else None,
+            host_kind=values.host_kind or (existing.host_kind if existing else "reference"),
         )
         self._store.tables.tenants[row.id] = row
         return row.record(), existing is None
@@ -229,10 +237,21 @@ class FakeTenants:
     def host_endpoint(self, tenant_id: int) -> HostEndpoint | None:
         row = self._store.tables.tenants.get(tenant_id)
         return None if row is None else HostEndpoint(row.id, row.api_base_url, row.access_token_encrypted,
-                                                     row.requests_per_second, row.paused_reason, row.paused_at)
+                                                     row.requests_per_second, row.paused_reason, row.paused_at,
+                                                     row.host_kind)
 
     def ids(self) -> list[int]:
         return sorted(self._store.tables.tenants)
+
+    def overview(self) -> list[TenantOverview]:
+        return [TenantOverview(row.account_id, row.host_kind, row.requests_per_second, row.paused_at,
+                               row.paused_reason)
+                for row in sorted(self._store.tables.tenants.values(), key=lambda row: row.account_id)]
+
+    def set_requests_per_second(self, tenant_id: int, requests_per_second: float | None) -> None:
+        row = self._store.tables.tenants.get(tenant_id)
+        if row is not None:
+            self._store.tables.tenants[tenant_id] = replace(row, requests_per_second=requests_per_second)
 
     def summary_marks(self, tenant_id: int) -> SummaryMarks | None:
         row = self._store.tables.tenants.get(tenant_id)

@@ -17,6 +17,7 @@ from plugin.host.backoff import MAX_ATTEMPTS
 from plugin.host.commands import HostCommand
 from plugin.host.rate_limit import RateLimiter
 from plugin.security.secrets import SecretBox
+from plugin.services import lifecycle
 from plugin.services.delivery import Courier, deliver_due_commands, delivery_status, retry_dead_letters
 from plugin.store.records import InstallValues, TenantRecord
 from tests.unit.fakes import FakeUnitOfWork
@@ -44,6 +45,12 @@ class ScriptedHost:
     answers: dict[str, list[Delivery]] = field(default_factory=dict)
     default: Delivery = field(default_factory=lambda: Delivery(Outcome.DONE, 200, "200 OK"))
     calls: list[tuple[str, str, str]] = field(default_factory=list)  # (base url, token, idempotency key)
+    kinds: list[str] = field(default_factory=list)  # the host kinds the courier asked an adapter of
+
+    def for_kind(self, host_kind: str) -> ScriptedHost:
+        """It stands in for every host kind's adapter."""
+        self.kinds.append(host_kind)
+        return self
 
     def deliver(self, account: HostAccount, command: HostCommand) -> Delivery:
         self.calls.append((account.api_base_url, account.access_token, command.idempotency_key))
@@ -295,6 +302,28 @@ def test_a_worker_whose_lease_ran_out_never_undoes_what_another_settled(uow, cou
         uow.commit()
 
     assert statuses(uow) == {"post-note:T-1:b1": "done"}
+
+
+def test_a_tenants_own_rate_replaces_the_workers_default_for_that_tenant_only(uow, host, clock) -> None:
+    acme, globex = install(uow, "acme"), install(uow, "globex", "token-globex")
+    lifecycle.set_request_rate(uow, "acme", 0.5)  # its host's plan: one call every two seconds
+    for tenant, prefix in ((acme, "A"), (globex, "G")):
+        queue(uow, tenant, *(commands.set_priority(f"{prefix}-{number}", "urgent", "r") for number in range(3)))
+    courier = Courier(host, BOX, clock, RateLimiter(rate_per_second=1000, burst=2, clock=lambda: 0.0),
+                      random.Random(1))
+
+    result = deliver_due_commands(uow, courier)
+
+    assert (result.outcomes["done"], result.outcomes["throttled"]) == (4, 2)  # each tenant's burst of 2
+    waits = {row.command.ticket_id: row.next_attempt_at - START for row in uow.store.committed.outbox.values()
+             if row.status == "pending"}
+    assert waits == {"A-2": timedelta(seconds=2), "G-2": timedelta(milliseconds=1)}
+    assert set(host.kinds) == {"reference"}
+
+    lifecycle.set_request_rate(uow, "acme", None)  # back to the default, from the next round
+    clock.advance(0.001)
+    deliver_due_commands(uow, Courier(host, BOX, clock, RateLimiter(1000, 2, clock=lambda: 0.0), random.Random(1)))
+    assert statuses(uow)["set-priority:G-2"] == "done" and statuses(uow)["set-priority:A-2"] == "pending"
 
 
 @pytest.mark.parametrize(("lease_seconds", "sent"), [(20, 1), (60, 3), (300, 5)])

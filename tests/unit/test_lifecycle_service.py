@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -134,3 +136,49 @@ def test_an_uninstalled_account_can_install_again_from_scratch() -> None:
     assert tenant is not None
     with uow:
         assert uow.settings_versions.newest(tenant.id) is None
+
+
+def endpoint_rate(uow: FakeUnitOfWork, account_id: str) -> float | None:
+    tenant = tenant_of(uow, account_id)
+    assert tenant is not None
+    with uow:
+        endpoint = uow.tenants.host_endpoint(tenant.id)
+    assert endpoint is not None
+    return endpoint.requests_per_second
+
+
+def test_an_install_may_carry_its_hosts_rate_and_a_reinstall_without_one_keeps_it() -> None:
+    uow = FakeUnitOfWork()
+    lifecycle.install(uow, BOX, replace(installation(), requests_per_second=2.5), NOW)
+    assert endpoint_rate(uow, "acme") == 2.5
+    lifecycle.install(uow, BOX, installation(), NOW)
+    assert endpoint_rate(uow, "acme") == 2.5
+    lifecycle.install(uow, BOX, replace(installation(), requests_per_second=40), NOW)
+    assert endpoint_rate(uow, "acme") == 40
+
+
+@pytest.mark.parametrize("rate", [0, -1, math.inf, math.nan, 100_001])
+def test_a_rate_that_is_not_a_positive_number_is_refused_and_nothing_changes(rate: float) -> None:
+    uow = FakeUnitOfWork()
+    with pytest.raises(ValueError, match="requests_per_second: must be a number greater than 0 and at most 100000"):
+        lifecycle.install(uow, BOX, replace(installation(), requests_per_second=rate), NOW)
+    lifecycle.install(uow, BOX, installation(), NOW)
+    committed = uow.committed
+    with pytest.raises(ValueError, match="requests_per_second: must be a number greater than 0"):
+        lifecycle.set_request_rate(uow, "acme", rate)
+    assert uow.committed == committed and endpoint_rate(uow, "acme") is None
+
+
+def test_the_operator_sets_and_clears_an_accounts_rate() -> None:
+    uow = FakeUnitOfWork()
+    for account_id in ("globex", "acme"):
+        lifecycle.install(uow, BOX, installation(account_id), NOW)
+
+    lifecycle.set_request_rate(uow, "acme", 0.8)
+    assert [(tenant.account_id, tenant.host_kind, tenant.requests_per_second, tenant.paused_at)
+            for tenant in lifecycle.tenants_overview(uow)] == [("acme", "reference", 0.8, None),
+                                                               ("globex", "reference", None, None)]
+    lifecycle.set_request_rate(uow, "acme", None)
+    assert endpoint_rate(uow, "acme") is None
+    with pytest.raises(lifecycle.AccountNotInstalled, match="no installed account has id 'nope'"):
+        lifecycle.set_request_rate(uow, "nope", 1)

@@ -265,10 +265,10 @@ def fail_for(monkeypatch: pytest.MonkeyPatch, ticket_id: str, error: Exception) 
     recompute = processing.recompute_tickets
 
     def failing(uow: UnitOfWork, tenant_id: int, timezone: str, ticket_ids: Collection[str],
-                now: datetime) -> dict[str, TicketOutcome]:
+                now: datetime, **options: Any) -> dict[str, TicketOutcome]:
         if ticket_id in ticket_ids:
             raise error
-        return recompute(uow, tenant_id, timezone, ticket_ids, now)
+        return recompute(uow, tenant_id, timezone, ticket_ids, now, **options)
 
     monkeypatch.setattr(processing, "recompute_tickets", failing)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from plugin.cli import main
+from tests.unit.fake_desk import registered_fake_desk
 
 EXAMPLE = Path(__file__).parents[1] / "data" / "desk360_example"
 NOW = "2026-03-03T00:00:00Z"
@@ -182,3 +183,15 @@ def test_an_error_late_in_a_sliced_file_prints_nothing_but_the_error(
     code, out, err = run(capsys, "--config", str(EXAMPLE / "settings.json"), "--events", str(events))
     assert code == 2 and out == ""
     assert f"events.jsonl:{len(lines) + 1}: type: missing" in err
+
+
+def test_host_kind_reads_the_events_in_that_kinds_format(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    reference = simulate_example(capsys)
+    events = tmp_path / "fakedesk.jsonl"
+    with registered_fake_desk() as desk:
+        bodies = [json.loads(line) for line in (EXAMPLE / "events.jsonl").read_text().splitlines() if line.strip()]
+        events.write_text("".join(json.dumps(desk.body(body, "acme")) + "\n" for body in bodies))
+
+        assert simulate_example(capsys, "--host-kind", "fakedesk", events=events) == reference
+        code, _out, err = run(capsys, "--config", str(EXAMPLE / "settings.json"), "--events", str(events))
+    assert code == 2 and err == f"sla-plugin simulate: {events}:1: type: missing\n"  # the default: reference
