@@ -24,6 +24,7 @@ from plugin.config import (
 from plugin.host.adapter import DEFAULT_HOST_KIND
 from plugin.host.registry import REGISTRY
 from plugin.input_files import InputFileError
+from plugin.lifecycle.commands import add_tenant_commands
 from plugin.report_formats import write_simulation
 from plugin.settings_commands import add_settings_commands
 from plugin.simulate import read_settings_file, replay_events_file
@@ -100,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     keys.set_defaults(run=_keys)
 
     add_settings_commands(commands, _checked)
+    add_tenant_commands(commands, _checked)
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)
