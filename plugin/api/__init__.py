@@ -20,6 +20,7 @@ from . import (
     settings,
     settings_tools,  # adds /rules/explain and /calendars/preview; its blueprint: /timezones, /holidays
     tickets,
+    what_if,
 )
 from .access import API_PREFIX, authenticate_first, frame_ancestors
 from .errors import PluginApi
@@ -48,7 +49,7 @@ def init_app(app: Flask) -> None:
     api = PluginApi(app, spec_kwargs={"marshmallow_plugin": DocumentingPlugin()})
     for blueprint in (auth.blueprint, settings.blueprint, items.calendars, items.rules, items.policies,
                       tickets.blueprint, tickets.status, reports.blueprint, delivery.blueprint,
-                      countdown.blueprint, settings_tools.blueprint):
+                      countdown.blueprint, what_if.blueprint, settings_tools.blueprint):
         api.register_blueprint(blueprint)
     app.before_request(authenticate_first)
     app.after_request(frame_ancestors)

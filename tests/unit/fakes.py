@@ -433,6 +433,15 @@ class FakeTickets:
                 histories[event.ticket_id].append(_json(event.body))
         return histories
 
+    def active_since(self, tenant_id: int, since: datetime, limit: int) -> list[str]:
+        last: dict[str, datetime] = {}
+        for (owner, _event_id), event in self._store.tables.events.items():
+            if owner == tenant_id:
+                last[event.ticket_id] = max(event.occurred_at, last.get(event.ticket_id, event.occurred_at))
+        active = sorted((ticket_id for ticket_id, at in last.items() if at >= since),
+                        key=lambda ticket_id: (-last[ticket_id].timestamp(), ticket_id))
+        return active[:limit]
+
     def save(self, tenant_id: int, tickets: Sequence[TicketRecord], now: datetime) -> None:
         """Only rows that exist are written (an UPDATE): ``lock`` first."""
         stored = self._store.tables.tickets

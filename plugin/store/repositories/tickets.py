@@ -76,6 +76,15 @@ class SqlTickets:
             histories[ticket_id].append(body)
         return histories
 
+    def active_since(self, tenant_id: int, since: datetime, limit: int) -> list[str]:
+        """The tenant's tickets with a stored event at or after ``since``, the most recently active first
+        (then by id), at most ``limit``: whose histories a what-if comparison replays."""
+        last = sa.func.max(EVENTS.c.occurred_at)
+        return list(self._connection.scalars(
+            sa.select(EVENTS.c.ticket_id).where(EVENTS.c.tenant_id == tenant_id).group_by(EVENTS.c.ticket_id)
+            .having(last >= since).order_by(last.desc(), EVENTS.c.ticket_id).limit(limit)
+        ))
+
     def save(self, tenant_id: int, tickets: Sequence[TicketRecord], now: datetime) -> None:
         """Write what the engine decided of each ticket (its row must exist: ``lock`` first)."""
         if not tickets:
