@@ -55,7 +55,7 @@ def tenant_access(*, write: bool = False) -> Iterator[Access]:
 
 # Endpoints that take a body but change nothing: agents may call them.
 READ_ONLY_POSTS = frozenset({"rules.match_rules", "rules.explain_rules", "policies.preview_policy",
-                             "calendars.preview_calendar"})
+                             "calendars.preview_calendar", "what-if.compare"})
 OPEN_ENDPOINTS = frozenset({"auth.create_session", "api-docs.openapi_json"})
 
 

@@ -71,7 +71,7 @@ def compare(request: dict[str, Any]) -> service.Comparison:
     ``sla-plugin simulate`` computes them. Nothing is saved (apply a draft with PUT /settings)."""
     source = (service.UploadedEvents(request["events"]) if request["source"] == "upload"
               else service.StoredHistory(request["days"]))
-    with tenant_access(write=True) as access:
+    with tenant_access() as access:  # a dry run: agents may compare too
         try:
             return service.compare(access.uow, access.tenant, source, request["draft"], access.now,
                                    replay_events_file)

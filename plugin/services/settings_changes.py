@@ -14,7 +14,7 @@ from typing import Any
 from plugin.domain.calendar import NoBusinessTime
 from plugin.domain.policies import Settings
 from plugin.domain.rules import same_name
-from plugin.settings.loading import ITEM_NOUNS, SettingsError, in_item_terms, read_settings
+from plugin.settings.loading import ITEM_NOUNS, ReadSettings, SettingsError, in_item_terms, read_settings
 from plugin.store.errors import Conflict
 from plugin.store.limits import unstorable_characters
 from plugin.store.records import TenantRecord
@@ -187,12 +187,7 @@ def _save(uow: UnitOfWork, tenant: TenantRecord, document: Any, change: Settings
     problems = unstorable_characters(document)
     if problems:
         raise SettingsError(problems)
-    if isinstance(document, dict) and "timezone" not in document:  # reports keep the installation's zone
-        document = {"timezone": tenant.timezone, **document}
-    read = read_settings(document)
-    problems = _unreachable_due_instants(read.settings, change.now)
-    if problems:
-        raise SettingsError(problems)
+    read = settings_as_saved(document, tenant, change.now)
     try:
         meta = uow.settings_versions.add(tenant.id, read.document, read.settings, change.author, change.now,
                                          change.apply_to)
@@ -202,6 +197,18 @@ def _save(uow: UnitOfWork, tenant: TenantRecord, document: Any, change: Settings
     except Conflict:  # another change took the same version number first
         raise SettingsChanged("another change was saved at the same moment; reload the settings and retry") from None
     return meta.version, read.document
+
+
+def settings_as_saved(document: Any, tenant: TenantRecord, now: datetime) -> ReadSettings:
+    """A settings document as a save reads it: in the installation's zone unless it names one (reports keep
+    it), valid whole, every target reachable; SettingsError naming each problem otherwise."""
+    if isinstance(document, dict) and "timezone" not in document:
+        document = {"timezone": tenant.timezone, **document}
+    read = read_settings(document)
+    problems = _unreachable_due_instants(read.settings, now)
+    if problems:
+        raise SettingsError(problems)
+    return read
 
 
 def _unreachable_due_instants(settings: Settings, now: datetime) -> list[str]:

@@ -22,18 +22,16 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from plugin.domain.calendar import NoBusinessTime
 from plugin.domain.engine import TicketOutcome
 from plugin.domain.policies import Settings
 from plugin.domain.reports import ReportBuilder, ReportRow
 from plugin.host.adapter import EventParser
 from plugin.host.registry import host_kind as registered_kind
 from plugin.input_files import InputFileError
-from plugin.settings.loading import SettingsError, read_settings
 from plugin.store.records import TenantRecord
 
-from .previews import DueInstantOutOfRange, due_instant
 from .queries import day_start
+from .settings_changes import settings_as_saved
 from .settings_versions import settings_in_force
 from .unit_of_work import UnitOfWork
 
@@ -115,19 +113,7 @@ def draft_settings(document: dict[str, Any], draft: dict[str, Any] | list[Any], 
     """The draft as a save would read it: the whole document valid, every target reachable."""
     if isinstance(draft, list):
         draft = {**copy.deepcopy(document), "sla_policies": draft}
-    if "timezone" not in draft:  # as a save does: reports keep the installation's zone
-        draft = {"timezone": tenant.timezone, **draft}
-    settings = read_settings(draft).settings
-    problems = []
-    for index, policy in enumerate(settings.policies):
-        for number, target in enumerate(policy.targets):
-            try:
-                due_instant(policy, target, now)
-            except (DueInstantOutOfRange, NoBusinessTime) as error:
-                problems.append(f"sla_policies[{index}].targets[{number}].minutes: {error}")
-    if problems:
-        raise SettingsError(problems)
-    return settings
+    return settings_as_saved(draft, tenant, now).settings
 
 
 def _stored_bodies(uow: UnitOfWork, tenant: TenantRecord, since: datetime) -> tuple[list[dict[str, Any]], bool]:

@@ -45,6 +45,7 @@ def test_an_admin_creates_the_worked_examples_sla_and_the_api_returns_it(
     screenshot(shown.page, "policies-editor")
     form.get_by_role("button", name="Save policy").click()
     shown.page.get_by_role("table", name="SLA policies").get_by_text("Orange urgent email").wait_for()
+    assert shown.page.get_by_role("form", name="New SLA policy").count() == 0  # saved: the editor closed
     screenshot(shown.page, "policies")
 
     saved = ui_stack.api(account, "GET", "/policies/orange-urgent-email")

@@ -102,11 +102,12 @@ def test_an_invalid_draft_shows_the_problem_next_to_its_field_and_keeps_what_was
     assert minutes.input_value() == "0"
 
 
-def test_an_agent_is_told_what_if_is_for_admins(ui_stack: UiStack, account: str,
-                                                visit: Callable[..., PageVisit]) -> None:
+def test_an_agent_may_compare_drafts_but_not_apply_them(ui_stack: UiStack, account: str,
+                                                         visit: Callable[..., PageVisit]) -> None:
     page = open_whatif(ui_stack, visit, role="agent").page
-    assert "What-if comparisons are for admins" in page.locator("#panel-whatif").inner_text()
-    assert page.get_by_role("button", name="Compare").count() == 0
+    assert "only an admin of your helpdesk can apply one" in page.locator("#panel-whatif").inner_text()
+    assert page.get_by_role("button", name="Compare").count() == 1
+    assert page.get_by_role("button", name="Apply the draft").is_hidden()
 
 
 def test_applying_the_draft_saves_it_through_the_settings_api(

@@ -125,10 +125,12 @@ def test_a_request_it_cannot_run_is_refused_naming_the_field(client, configured,
     assert any(line.split(":")[0].removeprefix("body.") == problem for line in answer.get_json()["problems"])
 
 
-def test_agents_cannot_run_what_if(client, configured, example_settings):
+def test_agents_may_run_what_if_but_not_save_the_draft(client, configured, example_settings):
+    """A comparison is a dry run, as the rule tester is; saving stays the admins'."""
     answer = client.post(f"{API}/what-if", headers=configured.auth("agent"),
                          json={"source": "stored", "draft": example_settings})
-    assert answer.status_code == 403
+    assert answer.status_code == 200, answer.get_json()
+    assert client.put(f"{API}/settings", headers=configured.auth("agent"), json=example_settings).status_code == 403
 
 
 def test_the_store_finds_the_most_recently_active_tickets_first(app, worked_example, example_events):

@@ -11,13 +11,16 @@ const state = { panel: null, policies: [], rules: [], calendars: [], timezone: '
 export async function mount(panel) {
   state.panel = panel;
   await reload();
+  state.fresh = true; // the show() that follows the mount has nothing newer to load
 }
 
 export async function show(intent) {
-  if (!state.panel) return;
-  // Back from the rules tab (or any tab): the rules may have changed; the open editor keeps what was typed.
-  state.rules = (await api('GET', '/rules')).rules;
-  if (state.editor) state.editor.checkRule();
+  if (!state.panel || !state.loaded || state.fresh) {
+    state.fresh = false;
+    return;
+  }
+  // Back from another tab: rules and calendars may have changed there. An open editor keeps what was typed.
+  await reload();
   if (intent && intent.resume && state.editor) state.editor.focus();
 }
 
@@ -30,6 +33,7 @@ async function reload() {
     state.rules = rules.rules;
     state.calendars = calendars.calendars;
     state.timezone = settings.timezone || 'UTC';
+    state.loaded = true;
   } catch (failure) {
     fill(state.panel, failureBox(failure));
     return;
@@ -37,18 +41,24 @@ async function reload() {
   render();
 }
 
+/** The panel's frame once; later renders replace only the list, so an editor opened meanwhile stays. */
 function render() {
-  const editorHost = el('div', { id: 'policy-editor' });
-  fill(state.panel,
-    el('div', { class: 'toolbar' },
-      el('div', {},
-        el('h2', {}, 'SLA policies'),
-        el('p', { class: 'muted small' },
-          'Each policy sets response and resolution targets for one product, channel and priority, counted in a calendar\'s business hours or around the clock.')),
-      el('div', { class: 'actions admin-only' },
-        el('button', { type: 'button', class: 'primary', onclick: () => openEditor(editorHost, null) }, 'New SLA policy'))),
-    editorHost,
-    policyTable(editorHost));
+  if (!state.listHost) {
+    state.editorHost = el('div', { id: 'policy-editor' });
+    state.listHost = el('div', { id: 'policy-list' });
+    fill(state.panel,
+      el('div', { class: 'toolbar' },
+        el('div', {},
+          el('h2', {}, 'SLA policies'),
+          el('p', { class: 'muted small' },
+            'Each policy sets response and resolution targets for one product, channel and priority, counted in a calendar\'s business hours or around the clock.')),
+        el('div', { class: 'actions admin-only' },
+          el('button', { type: 'button', class: 'primary', onclick: () => openEditor(state.editorHost, null) }, 'New SLA policy'))),
+      state.editorHost,
+      state.listHost);
+  }
+  fill(state.listHost, policyTable(state.editorHost));
+  if (state.editor) state.editor.refreshChoices();
 }
 
 function policyTable(editorHost) {
@@ -74,6 +84,10 @@ function policyTable(editorHost) {
   return el('div', { class: 'table-wrap' }, el('table', { 'aria-label': 'SLA policies' },
     el('thead', {}, el('tr', {}, ['Name', 'Applies to', 'Targets', 'Hours', 'State', ''].map((title) => el('th', { scope: 'col' }, title)))),
     el('tbody', {}, rows)));
+}
+
+function calendarChoices() {
+  return [['', '24/7 (no calendar)'], ...state.calendars.map((item) => [item.id, `${item.name || item.id} — ${item.timezone}`])];
 }
 
 function calendarName(id) {
@@ -127,7 +141,7 @@ class PolicyEditor {
       product: el('input', { type: 'text', value: source.product, required: true, list: 'policy-products', autocomplete: 'off' }),
       channel: el('input', { type: 'text', value: source.channel, required: true, list: 'policy-channels', autocomplete: 'off' }),
       priority: select(PRIORITIES.map((value) => [value, value[0].toUpperCase() + value.slice(1)]), source.priority),
-      calendar: select([['', '24/7 (no calendar)'], ...state.calendars.map((item) => [item.id, `${item.name || item.id} — ${item.timezone}`])], source.calendar || ''),
+      calendar: select(calendarChoices(), source.calendar || ''),
       warnKind: select([['none', 'No warning'], ['minutes', 'Minutes before due'], ['percent', 'Percent of the target left']],
         source.warn_before_minutes != null ? 'minutes' : source.warn_before_percent != null ? 'percent' : 'none'),
       warnValue: el('input', { type: 'number', min: 0, step: 'any', value: source.warn_before_minutes ?? source.warn_before_percent ?? '' }),
@@ -254,6 +268,16 @@ class PolicyEditor {
     return policy;
   }
 
+  /** The rules and calendars changed elsewhere: the calendar choices again (the choice kept), the rule check. */
+  refreshChoices() {
+    const chosen = this.inputs.calendar.value;
+    const fresh = select(calendarChoices(), chosen);
+    this.inputs.calendar.replaceChildren(...fresh.children);
+    this.inputs.calendar.value = state.calendars.some((item) => item.id === chosen) ? chosen : '';
+    this.checkRule();
+    this.preview(); // a draft the preview refused for want of its rule may be fine now
+  }
+
   /** SLAs need a prioritization rule for the same product and channel: say so before saving. */
   checkRule() {
     const product = this.inputs.product.value.trim();
@@ -308,7 +332,7 @@ class PolicyEditor {
       return;
     }
     notify(`SLA policy “${policy.name}” saved.`);
-    state.editor = null;
+    this.close();
     await reload();
   }
 
@@ -317,7 +341,7 @@ class PolicyEditor {
   }
 
   close() {
-    state.editor = null;
+    if (state.editor === this) state.editor = null;
     this.form.remove();
   }
 }

@@ -23,13 +23,14 @@ export class ApiFailure extends Error {
   }
 }
 
-/** Call the admin API: ``path`` under /api/v1; JSON in and out (text for CSV, SVG). */
-export async function api(method, path, { body, query, accept } = {}) {
+/** Call the admin API: ``path`` under /api/v1; JSON in and out (text for CSV, SVG); ``headers`` adds
+ * request headers (e.g. If-Match). */
+export async function api(method, path, { body, query, accept, headers: extra } = {}) {
   const url = new URL(`/api/v1${path}`, window.location.origin);
   for (const [key, value] of Object.entries(query || {})) {
     if (value !== undefined && value !== null && value !== '') url.searchParams.set(key, value);
   }
-  const headers = { Authorization: `Bearer ${session.token}` };
+  const headers = { ...(extra || {}), Authorization: `Bearer ${session.token}` };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (accept) headers.Accept = accept;
   let response;

@@ -15,11 +15,6 @@ const state = {
 
 export async function mount(panel) {
   state.panel = panel;
-  if (!canEdit) {
-    fill(panel, heading(), el('div', { class: 'inline-info' },
-      'What-if comparisons are for admins: they replay events under a draft of the SLA settings. Ask an admin of your helpdesk, or see the Reports tab for how the team is doing.'));
-    return;
-  }
   await load();
 }
 
@@ -43,7 +38,8 @@ function heading() {
     el('div', {},
       el('h2', {}, 'What-if'),
       el('p', { class: 'muted small' },
-        'Replay ticket events under your current settings and under a draft, and compare the reports side by side. The same engine as “sla-plugin simulate”. Nothing is saved unless you apply the draft.')));
+        'Replay ticket events under your current settings and under a draft, and compare the reports side by side. The same engine as “sla-plugin simulate”. Nothing is saved unless you apply the draft.'),
+      canEdit ? null : el('p', { class: 'inline-info' }, 'You can try drafts here; only an admin of your helpdesk can apply one.')));
 }
 
 // -- the form ------------------------------------------------------------------------------------
@@ -281,16 +277,13 @@ async function applyDraft() {
   const { form } = state.parts;
   clearProblems(form);
   try {
-    // api() sends no If-Match: compare the version the draft started from with the newest first.
-    const { versions } = await api('GET', '/settings/versions');
-    const newest = versions.length ? versions[0].version : 0;
-    if (newest !== state.baseVersion) {
-      showProblems(form, { message: `The settings were saved again (version ${newest}) since this draft started from version ${state.baseVersion}. Nothing was saved: reset the draft to start from them.`, problems: [] });
-      return;
-    }
+    // Saved only over the version the draft started from: a change saved meanwhile is not overwritten (412).
     await api('PUT', '/settings', { body: state.draft, headers: { 'If-Match': `"${state.baseVersion}"` } });
   } catch (failure) {
-    showProblems(form, failure);
+    showProblems(form, failure.status === 412 ? {
+      message: `The settings were saved again since this draft started from version ${state.baseVersion}. Nothing was saved: reset the draft to start from them.`,
+      problems: [],
+    } : failure);
     return;
   }
   notify('The draft is saved: it is now the SLA settings, applied to open tickets.', 'ok');
