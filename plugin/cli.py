@@ -128,12 +128,16 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from plugin.worker import WorkerOptions, run_worker  # noqa: PLC0415
+    from plugin.worker import MetricsUnavailable, WorkerOptions, run_worker  # noqa: PLC0415
 
     config = _config()
     _prepare_store(config, upgrade_schema=not args.no_upgrade)
     batch_size = args.batch_size or config.batch_size
-    run_worker(config, WorkerOptions(batch_size, args.poll_seconds, args.exit_when_idle))
+    try:
+        run_worker(config, WorkerOptions(batch_size, args.poll_seconds, args.exit_when_idle))
+    except MetricsUnavailable as error:
+        print(f"sla-plugin: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

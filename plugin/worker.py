@@ -98,7 +98,7 @@ class Worker:
                 return
 
     def summarize(self) -> None:
-        SUMMARIES.inc(queue_due_summaries(self.runtime.uow(), self.runtime.now))
+        SUMMARIES.inc(queue_due_summaries(self.runtime.uow(), self.runtime.now, self.runtime.wall_now))
 
     # -- running them --------------------------------------------------------------------------------
 
@@ -155,7 +155,23 @@ class Worker:
         return run
 
 
+class MetricsUnavailable(RuntimeError):
+    """SLA_WORKER_METRICS_BIND names an address the worker cannot listen on; the message says why."""
+
+
+def serve_metrics(bind: str) -> None:
+    """The worker's Prometheus figures on ``host:port`` (a thread of this process)."""
+    host, _, port = bind.rpartition(":")
+    try:
+        start_http_server(int(port), host)
+    except OSError as error:  # the port is taken, the host does not resolve or is not this machine's
+        reason = error.strerror or str(error)
+        raise MetricsUnavailable(f"SLA_WORKER_METRICS_BIND: cannot serve metrics on {bind!r}: {reason}") from None
+
+
 def run_worker(config: Config, options: WorkerOptions, clock: Callable[[], datetime] = wall_clock) -> None:
+    if config.worker_metrics_bind:
+        serve_metrics(config.worker_metrics_bind)  # first: a bad address stops the worker before it starts
     configure_logging(config.log_level)
     runtime = Runtime.build(config, clock)
     worker = Worker(runtime, options)
@@ -166,9 +182,6 @@ def run_worker(config: Config, options: WorkerOptions, clock: Callable[[], datet
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    if config.worker_metrics_bind:
-        host, _, port = config.worker_metrics_bind.rpartition(":")
-        start_http_server(int(port), host)
     log.info("worker.started", extra={"status": f"batch size {options.batch_size}, sweep every "
                                                 f"{config.sweep_seconds:g} s"})
     started = time.monotonic()

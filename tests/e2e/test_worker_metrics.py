@@ -163,8 +163,7 @@ def test_a_malformed_metrics_address_stops_the_worker_with_one_line_and_exit_cod
 
 def test_a_metrics_port_in_use_stops_the_worker_with_one_line_not_a_traceback(
         worker_env: dict[str, str], tmp_path: Path) -> None:
-    """FAILS today (plugin/worker.py, run_worker): prometheus_client's start_http_server raises OSError
-    (Errno 98, address already in use), which no one catches: a traceback and exit code 1."""
+    """start_http_server's OSError (address already in use) is the worker's one-line refusal, exit 1."""
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -175,8 +174,7 @@ def test_a_metrics_port_in_use_stops_the_worker_with_one_line_not_a_traceback(
 
 def test_a_metrics_host_that_does_not_resolve_stops_the_worker_with_one_line_not_a_traceback(
         worker_env: dict[str, str], tmp_path: Path) -> None:
-    """FAILS today (plugin/worker.py, run_worker): the well-formed ``host:port`` of a host that does not
-    resolve gets socket.gaierror out of start_http_server: a traceback and exit code 1."""
+    """The well-formed ``host:port`` of a host that does not resolve (socket.gaierror): one line, exit 1."""
     metrics_bind = "metrics.invalid:9100"  # .invalid never resolves (RFC 2606)
     ran = run_worker(worker_env, metrics_bind, tmp_path)
     assert_one_line_error(ran, metrics_bind)
