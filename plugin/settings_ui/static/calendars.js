@@ -36,9 +36,9 @@ export async function mount(panel) {
 
 async function reload() {
   try {
-    const [calendars, policies] = await Promise.all([api('GET', '/calendars'), api('GET', '/policies')]);
-    state.calendars = calendars.calendars;
-    state.policies = policies.policies;
+    const settings = await api('GET', '/settings'); // the calendars and the policies using them in one call
+    state.calendars = settings.calendars || [];
+    state.policies = settings.sla_policies || [];
   } catch (failure) {
     fill(state.listHost, failureBox(failure));
     return;

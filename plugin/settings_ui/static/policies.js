@@ -26,12 +26,10 @@ export async function show(intent) {
 
 async function reload() {
   try {
-    const [policies, rules, calendars, settings] = await Promise.all([
-      api('GET', '/policies'), api('GET', '/rules'), api('GET', '/calendars'), api('GET', '/settings'),
-    ]);
-    state.policies = policies.policies;
-    state.rules = rules.rules;
-    state.calendars = calendars.calendars;
+    const settings = await api('GET', '/settings'); // one call: the policies, rules, calendars and zone
+    state.policies = settings.sla_policies || [];
+    state.rules = settings.prioritization_rules || [];
+    state.calendars = settings.calendars || [];
     state.timezone = settings.timezone || 'UTC';
     state.loaded = true;
   } catch (failure) {

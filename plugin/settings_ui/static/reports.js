@@ -12,9 +12,9 @@ const state = { panel: null, timezone: 'UTC', policies: new Map(), filters: null
 export async function mount(panel) {
   state.panel = panel;
   try {
-    const [settings, policies] = await Promise.all([api('GET', '/settings'), api('GET', '/policies')]);
+    const settings = await api('GET', '/settings'); // the zone and the policies in one call
     state.timezone = settings.timezone || 'UTC';
-    state.policies = new Map(policies.policies.map((policy) => [policy.id, policy.name || policy.id]));
+    state.policies = new Map((settings.sla_policies || []).map((policy) => [policy.id, policy.name || policy.id]));
   } catch (failure) {
     fill(panel, failureBox(failure));
     return;

@@ -39,9 +39,9 @@ export async function show(intent) {
 
 async function reload() {
   try {
-    const [rules, policies] = await Promise.all([api('GET', '/rules'), api('GET', '/policies')]);
-    state.rules = rules.rules;
-    state.policies = policies.policies;
+    const settings = await api('GET', '/settings'); // the rules and the policies needing them in one call
+    state.rules = settings.prioritization_rules || [];
+    state.policies = settings.sla_policies || [];
   } catch (failure) {
     fill(state.listHost, failureBox(failure));
     return;
