@@ -9,23 +9,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from plugin.config import DEFAULT_DATABASE_URL, database_url_setting, redacted_url, setting
 from plugin.input_files import STDIN, InputFileError, read_json_file
+from plugin.operator_commands import BAD_INPUT, FAILED, CommandRefused, fail, with_store
 
 if TYPE_CHECKING:  # the store and the services are imported when a subcommand runs, not for --help
     from plugin.store.records import TenantRecord
     from plugin.store.unit_of_work import SqlUnitOfWork
 
-BAD_INPUT, FAILED = 2, 1
 
-
-class UnknownAccountError(LookupError):
+class UnknownAccountError(CommandRefused):
     """No installed account has that id."""
 
 
@@ -63,11 +60,11 @@ def _export(args: argparse.Namespace, checked_setting: Any) -> int:
             else:
                 args.output.write_text(text, encoding="utf-8")
         except OSError as error:
-            return _fail("export", f"{args.output}: cannot be written ({error.strerror})", BAD_INPUT)
+            return fail("settings export", f"{args.output}: cannot be written ({error.strerror})", BAD_INPUT)
         print(f"sla-plugin settings export: {args.account!r} is at version {version}", file=sys.stderr)
         return 0
 
-    return _with_store("export", checked_setting, export)
+    return with_store("settings export", checked_setting, export)
 
 
 def _import(args: argparse.Namespace, checked_setting: Any) -> int:
@@ -82,7 +79,7 @@ def _import(args: argparse.Namespace, checked_setting: Any) -> int:
     try:
         document = read_json_file(args.file)
     except InputFileError as error:
-        return _fail("import", str(error), BAD_INPUT)
+        return fail("settings import", str(error), BAD_INPUT)
     name = "<stdin>" if args.file == STDIN else str(args.file)
 
     def save(uow: SqlUnitOfWork) -> int:
@@ -91,35 +88,14 @@ def _import(args: argparse.Namespace, checked_setting: Any) -> int:
         try:
             version = replace_settings(uow, tenant, document, change, args.if_version)
         except SettingsError as error:
-            return _fail("import", "\n".join(f"{name}: {problem}" for problem in error.problems), BAD_INPUT)
+            return fail("settings import", "\n".join(f"{name}: {problem}" for problem in error.problems), BAD_INPUT)
         except (StaleSettings, SettingsChanged) as error:
-            return _fail("import", str(error), FAILED)
+            return fail("settings import", str(error), FAILED)
         print(f"sla-plugin settings import: {args.account!r} is now at version {version} "
               f"(applied to {args.apply_to.replace('_', ' ')})", file=sys.stderr)
         return 0
 
-    return _with_store("import", checked_setting, save)
-
-
-def _with_store(action: str, checked_setting: Any, work: Any) -> int:
-    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
-
-    from plugin.store.db import create_db_engine  # noqa: PLC0415
-    from plugin.store.repositories.settings_versions import ParsedSettings  # noqa: PLC0415
-    from plugin.store.unit_of_work import SqlUnitOfWork  # noqa: PLC0415
-
-    url = checked_setting(lambda: setting(os.environ, "SLA_DATABASE_URL", database_url_setting, DEFAULT_DATABASE_URL))
-    engine = create_db_engine(url)
-    try:
-        return int(work(SqlUnitOfWork(engine, ParsedSettings())))
-    except UnknownAccountError as error:
-        return _fail(action, str(error), FAILED)
-    except SQLAlchemyError as error:
-        reason = str(error).splitlines()[0]
-        return _fail(action, f"{redacted_url(url)}: {reason} (is the schema up to date? sla-plugin db upgrade)",
-                     FAILED)
-    finally:
-        engine.dispose()
+    return with_store("settings import", checked_setting, save)
 
 
 def _tenant(uow: SqlUnitOfWork, account_id: str) -> TenantRecord:
@@ -128,8 +104,3 @@ def _tenant(uow: SqlUnitOfWork, account_id: str) -> TenantRecord:
     if tenant is None:
         raise UnknownAccountError(f"no installed account has id {account_id!r}")
     return tenant
-
-
-def _fail(action: str, message: str, code: int) -> int:
-    print(f"sla-plugin settings {action}: {message}", file=sys.stderr)
-    return code

@@ -11,19 +11,18 @@ line on stderr and exit code 2; a database that cannot be used, exit code 1.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
-from plugin.config import DEFAULT_DATABASE_URL, database_url_setting, redacted_url, requests_per_second, setting
+from plugin.config import requests_per_second
+from plugin.operator_commands import BAD_INPUT, fail, with_store
 
 if TYPE_CHECKING:  # the store and the services are imported when a subcommand runs, not for --help
     from plugin.store.records import TenantOverview
     from plugin.store.unit_of_work import SqlUnitOfWork
 
-BAD_INPUT, FAILED = 2, 1
 REASON_CHARS = 120  # of a pause's reason, in the list
 
 
@@ -56,7 +55,7 @@ def _list(checked_setting: Callable[[Callable[[], Any]], Any]) -> int:
             print("  ".join([*(cell.ljust(width) for cell, width in zip(cells, widths, strict=False)), cells[3]]))
         return 0
 
-    return _with_store("list", checked_setting, show)
+    return with_store("tenants list", checked_setting, show)
 
 
 def _row(tenant: TenantOverview) -> tuple[str, str, str, str]:
@@ -74,48 +73,24 @@ def _rate(args: argparse.Namespace, checked_setting: Callable[[Callable[[], Any]
     from plugin.services.lifecycle import AccountNotInstalled, set_request_rate  # noqa: PLC0415
 
     if args.default == (args.rps is not None):
-        return _fail("rate", "give either RPS (requests per second) or --default, not both or neither", BAD_INPUT)
+        return fail("tenants rate", "give either RPS (requests per second) or --default, not both or neither",
+                    BAD_INPUT)
     rate: float | None = None
     if args.rps is not None:
         try:
             rate = requests_per_second(args.rps.strip())
         except ValueError as error:
-            return _fail("rate", f"RPS: {error}", BAD_INPUT)
+            return fail("tenants rate", f"RPS: {error}", BAD_INPUT)
 
     def save(uow: SqlUnitOfWork) -> int:
         try:
             set_request_rate(uow, args.account_id, rate)
         except AccountNotInstalled as error:
-            return _fail("rate", str(error), BAD_INPUT)
+            return fail("tenants rate", str(error), BAD_INPUT)
         told = ("the plugin's default (SLA_HOST_REQUESTS_PER_SECOND)" if rate is None
                 else f"{rate:g} requests per second")
         print(f"sla-plugin tenants rate: {args.account_id!r} is called at {told} by each worker, "
               "from its next delivery round", file=sys.stderr)
         return 0
 
-    return _with_store("rate", checked_setting, save)
-
-
-def _with_store(action: str, checked_setting: Callable[[Callable[[], Any]], Any],
-                work: Callable[[SqlUnitOfWork], int]) -> int:
-    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
-
-    from plugin.store.db import create_db_engine  # noqa: PLC0415
-    from plugin.store.repositories.settings_versions import ParsedSettings  # noqa: PLC0415
-    from plugin.store.unit_of_work import SqlUnitOfWork  # noqa: PLC0415
-
-    url = checked_setting(lambda: setting(os.environ, "SLA_DATABASE_URL", database_url_setting, DEFAULT_DATABASE_URL))
-    engine = create_db_engine(url)
-    try:
-        return work(SqlUnitOfWork(engine, ParsedSettings()))
-    except SQLAlchemyError as error:
-        reason = str(error).splitlines()[0]
-        return _fail(action, f"{redacted_url(url)}: {reason} (is the schema up to date? sla-plugin db upgrade)",
-                     FAILED)
-    finally:
-        engine.dispose()
-
-
-def _fail(action: str, message: str, code: int) -> int:
-    print(f"sla-plugin tenants {action}: {message}", file=sys.stderr)
-    return code
+    return with_store("tenants rate", checked_setting, save)

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -162,3 +163,21 @@ def example_settings() -> dict[str, object]:
 @pytest.fixture
 def example_events() -> list[str]:
     return (EXAMPLE / "events.jsonl").read_text().splitlines()
+
+
+@pytest.fixture
+def configured(app, install, client, example_settings):
+    """An account with the worked example's settings; the SLA clock on 2026-03-10."""
+    runtime_of(app).clock = lambda: datetime(2026, 3, 10, 12, tzinfo=UTC)
+    tenant = install("acme")
+    assert client.put("/api/v1/settings", json=example_settings, headers=tenant.auth()).status_code == 200
+    return tenant
+
+
+@pytest.fixture
+def worked_example(app, configured, example_events):
+    """…with the worked example's events sent as signed webhooks and applied."""
+    for line in example_events:
+        assert configured.send(line, process=False).status_code == 200
+    assert process_inbox(app).failed == 0
+    return configured

@@ -5,32 +5,11 @@ from __future__ import annotations
 
 import copy
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime
 
 import pytest
 
-from .conftest import process_inbox, runtime_of
-
 API = "/api/v1"
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-@pytest.fixture
-def configured(app, install, client, example_settings):
-    """An account with the worked example's settings; the SLA clock on 2026-03-10."""
-    runtime_of(app).clock = lambda: datetime(2026, 3, 10, 12, tzinfo=UTC)
-    tenant = install("acme")
-    assert client.put(f"{API}/settings", json=example_settings, headers=tenant.auth()).status_code == 200
-    return tenant
-
-
-@pytest.fixture
-def worked_example(app, configured, example_events):
-    """…with the worked example's events sent as signed webhooks and applied."""
-    for line in example_events:
-        assert configured.send(line, process=False).status_code == 200
-    assert process_inbox(app).failed == 0
-    return configured
 
 
 def test_the_daily_chart_is_svg_with_a_title_a_description_and_a_bar_per_day(client, worked_example):

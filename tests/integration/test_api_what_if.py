@@ -11,30 +11,12 @@ import pytest
 
 from plugin.services.what_if import MAX_STORED_EVENTS
 
-from .conftest import process_inbox, runtime_of
+from .conftest import runtime_of
 
 API = "/api/v1"
 WORKED_ROW = {"period_start": "2026-03-02T00:00:00Z", "policy": "orange-email-urgent", "metric": "first_response",
               "total": 100, "met": 70, "breached": 30, "achieved_percent": 70.0, "target_percent": 80,
               "missed_tickets": 10}
-
-
-@pytest.fixture
-def configured(app, install, client, example_settings):
-    """An account with the worked example's settings; the SLA clock on 2026-03-10."""
-    runtime_of(app).clock = lambda: datetime(2026, 3, 10, 12, tzinfo=UTC)
-    tenant = install("acme")
-    assert client.put(f"{API}/settings", json=example_settings, headers=tenant.auth()).status_code == 200
-    return tenant
-
-
-@pytest.fixture
-def worked_example(app, configured, example_events):
-    """…with the worked example's events sent as signed webhooks and applied."""
-    for line in example_events:
-        assert configured.send(line, process=False).status_code == 200
-    assert process_inbox(app).failed == 0
-    return configured
 
 
 def _worked(row: dict) -> dict:

@@ -18,7 +18,7 @@ LAYERS: dict[str, int] = {
     "plugin.input_files": 1, "plugin.logs": 1,
     "plugin.host": 2, "plugin.report_formats": 2, "plugin.report_charts": 2, "plugin.summaries_markdown": 2,
     "plugin.store": 3,
-    "plugin.services": 4,
+    "plugin.services": 4, "plugin.operator_commands": 4,
     "plugin.http_errors": 5, "plugin.runtime": 5, "plugin.simulate": 5, "plugin.startup": 5,
     "plugin.settings_commands": 5,
     "plugin.observability": 6,
