@@ -66,6 +66,8 @@ class Worker:
         self.runtime = runtime
         self.options = options
         self.stopping = threading.Event()
+        self.inbox_caught_up = threading.Event()  # set once a drain of the inbox found it empty
+        self.sweep_caught_up = threading.Event()  # set once a sweep found nothing more due
         config = runtime.config
         self.adapters = AdapterPool()
         self.courier = Courier(self.adapters, runtime.box, runtime.wall_now,
@@ -80,6 +82,7 @@ class Worker:
             EVENTS.labels("processed").inc(result.processed)
             EVENTS.labels("failed").inc(result.failed)
             if result.claimed < self.options.batch_size:
+                self.inbox_caught_up.set()
                 return
 
     def sweep(self) -> None:
@@ -87,6 +90,7 @@ class Worker:
             swept = sweep_tag_changes(self.runtime.uow(), self.runtime.now)
             SWEPT.inc(swept)
             if swept < SWEEP_BATCH:
+                self.sweep_caught_up.set()
                 return
 
     def deliver(self) -> None:
@@ -98,7 +102,11 @@ class Worker:
                 return
 
     def summarize(self) -> None:
-        SUMMARIES.inc(queue_due_summaries(self.runtime.uow(), self.runtime.now, self.runtime.wall_now))
+        """Not before this worker has applied the inbox and swept once: a worker back from downtime
+        summarizes the days it missed with their whole history and every breach (later, only a backlog
+        in the inbox holds a summary back: plugin.services.summaries)."""
+        if self.inbox_caught_up.is_set() and self.sweep_caught_up.is_set():
+            SUMMARIES.inc(queue_due_summaries(self.runtime.uow(), self.runtime.now, self.runtime.wall_now))
 
     # -- running them --------------------------------------------------------------------------------
 

@@ -13,7 +13,9 @@ while the sweep has not yet recomputed a ticket of the tenant whose target fell 
 period ended. Without that, a worker back from downtime summarized the days it missed at once,
 beside its inbox job and its sweep still catching up (the jobs start together), and posted them
 short of those events and breaches, for good. Events that arrived moments ago do not hold a summary
-back: a tenant whose webhooks never stop would otherwise never get one.
+back: a tenant whose webhooks never stop would otherwise never get one; and the worker queues no
+summary before its own first complete drain of the inbox and first sweep (plugin.worker), so a backlog
+it finds when it starts, however young, is applied first.
 """
 
 from __future__ import annotations

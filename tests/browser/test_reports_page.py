@@ -122,7 +122,7 @@ def test_the_hourly_report_and_its_chart(ui_stack: UiStack, account: str, visit:
     rows = page.get_by_role("table", name="Report rows").locator("tbody tr")
     rows.nth(3).wait_for()
     assert [rows.nth(index).locator("td").nth(3).inner_text() for index in range(4)] == ["19", "39", "25", "17"]
-    page.wait_for_function("document.querySelectorAll('#panel-reports svg rect > title').length === 4")
+    page.wait_for_function("() => document.querySelectorAll('#panel-reports svg rect > title').length === 4")
 
 
 def test_the_csv_download_holds_the_rows_of_the_query(ui_stack: UiStack, account: str,

@@ -30,7 +30,7 @@ def account(ui_stack: UiStack) -> Iterator[str]:
 def inner_width(page: Any, path: str) -> int:
     """The width of the plugin's page inside the frame."""
     frame = next(frame for frame in page.frames if urlsplit(frame.url).path == path)
-    return int(frame.evaluate("window.innerWidth"))
+    return int(frame.evaluate("() => window.innerWidth"))
 
 
 def console_of(page: Any) -> list[str]:

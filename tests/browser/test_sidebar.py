@@ -102,7 +102,7 @@ def test_a_running_24_7_target_counts_down_every_second_and_asks_only_the_plugin
     assert "Due " in first.locator(".target-detail").inner_text()
     assert "Policy: Orange email urgent" in shown.page.locator("#sidebar-policy").inner_text()
     assert shown.foreign_requests(ui_stack.origin) == []
-    assert shown.page.evaluate("document.documentElement.scrollWidth") <= 320  # fits the frame
+    assert shown.page.evaluate("() => document.documentElement.scrollWidth") <= 320  # fits the frame
 
 
 def test_a_breached_target_is_marked_and_one_inside_its_warning_window_is_at_risk(

@@ -95,7 +95,7 @@ def test_an_invalid_draft_shows_the_problem_next_to_its_field_and_keeps_what_was
     page = open_whatif(ui_stack, visit).page
     compare(page, EVENTS, "0")
     minutes = page.get_by_label(MINUTES)
-    page.wait_for_function("document.querySelector('.whatif-draft [aria-invalid=\"true\"]') !== null")
+    page.wait_for_function("() => document.querySelector('.whatif-draft [aria-invalid=\"true\"]') !== null")
     assert minutes.get_attribute("aria-invalid") == "true"
     message = page.locator(f"#{minutes.get_attribute('id')}-error").inner_text()
     assert "greater than or equal to 1" in message
