@@ -16,6 +16,7 @@ from typing import TypeVar
 
 DEFAULT_DATABASE_URL = "sqlite:///var/sla-plugin.sqlite3"
 MAX_REQUESTS_PER_SECOND = 100_000.0  # of calls to one host: more is a typo, not a plan
+MIN_REQUESTS_PER_SECOND = 0.001  # one call every 17 minutes: less could not deliver a day's tags in a day
 MAKE_KEYS = "`sla-plugin keys` makes a new one"
 T = TypeVar("T")
 
@@ -136,8 +137,9 @@ def bind_setting(text: str) -> str:
     return text
 
 
-def positive_number(unit: str, maximum: float, example: str = "") -> Callable[[str], float]:
-    """A number of ``unit`` greater than 0 and at most ``maximum`` (which also keeps out inf and nan)."""
+def positive_number(unit: str, maximum: float, example: str = "", minimum: float = 0.0) -> Callable[[str], float]:
+    """A number of ``unit`` greater than 0 (at least ``minimum`` when one is given) and at most ``maximum``
+    (which also keeps out inf and nan)."""
 
     def parse(text: str) -> float:
         try:
@@ -146,6 +148,8 @@ def positive_number(unit: str, maximum: float, example: str = "") -> Callable[[s
             raise ValueError(f"{text!r} is not a number of {unit}") from None
         if not 0 < value <= maximum:
             raise ValueError(f"must be a positive number of {unit}{example}")
+        if value < minimum:
+            raise ValueError(f"must be at least {minimum:g} {unit}{example}")
         return value
 
     return parse
@@ -154,7 +158,7 @@ def positive_number(unit: str, maximum: float, example: str = "") -> Callable[[s
 _seconds = positive_number("seconds", 366 * 86_400)
 # A rate of calls to a host: the default's (SLA_HOST_REQUESTS_PER_SECOND) and a tenant's own.
 requests_per_second = positive_number("requests per second", MAX_REQUESTS_PER_SECOND,
-                                      " (e.g. 10, or 0.8 for 48 a minute)")
+                                      " (e.g. 10, or 0.8 for 48 a minute)", MIN_REQUESTS_PER_SECOND)
 
 
 def _optional(parse: Callable[[str], str]) -> Callable[[str], str | None]:

@@ -141,18 +141,25 @@ class RuleOrder(Schema):
 
 
 # -- previews ------------------------------------------------------------------------------------
+# A sample ticket of the rule tester: bounded, so that one request's work and answer stay small.
+SAMPLE_NAME = validate.Length(max=200)
+SAMPLE_TEXT = validate.Length(max=10_000)
+MAX_SAMPLE_TAGS = 100
+
+
 class Requester(Schema):
-    name = fields.Str(load_default="")
-    email = fields.Str(load_default="")
+    name = fields.Str(load_default="", validate=SAMPLE_NAME)
+    email = fields.Str(load_default="", validate=SAMPLE_NAME)
 
 
 class RuleTestTicket(Schema):
-    product = fields.Str(load_default=None, allow_none=True)
-    channel = fields.Str(load_default=None, allow_none=True)
-    subject = fields.Str(load_default="")
-    body = fields.Str(load_default="")
+    product = fields.Str(load_default=None, allow_none=True, validate=SAMPLE_NAME)
+    channel = fields.Str(load_default=None, allow_none=True, validate=SAMPLE_NAME)
+    subject = fields.Str(load_default="", validate=SAMPLE_TEXT)
+    body = fields.Str(load_default="", validate=SAMPLE_TEXT)
     requester = fields.Nested(Requester, load_default=lambda: {"name": "", "email": ""})
-    tags = fields.List(fields.Str(), load_default=list)
+    tags = fields.List(fields.Str(validate=SAMPLE_NAME), load_default=list,
+                       validate=validate.Length(max=MAX_SAMPLE_TAGS))
 
 
 class RuleTestAnswer(Schema):

@@ -19,7 +19,7 @@ from plugin.settings.schemas import ID_LENGTH
 from .access import API_PREFIX, tenant_access
 from .errors import api_blueprint
 from .items import calendars, rules
-from .schemas import Instant
+from .schemas import MAX_SAMPLE_TAGS, SAMPLE_NAME, SAMPLE_TEXT, Instant
 
 blueprint = api_blueprint("settings_tools", API_PREFIX, "Time zones and public holidays, for the calendars page")
 
@@ -28,6 +28,7 @@ _KNOWN_COUNTRIES = frozenset(_HOLIDAY_COUNTRIES)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 FIRST_DAY, LAST_DAY = date(1970, 1, 2), date(8999, 12, 1)
 MAX_PREVIEW_DAYS = 31
+SEEN_VALUES, SEEN_CHARACTERS = 20, 200  # of what a ticket had, per condition in an explanation
 
 
 # -- rule explanations ---------------------------------------------------------------------------
@@ -35,8 +36,8 @@ class TesterRequester(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    name = fields.Str(load_default=None, allow_none=True)
-    email = fields.Str(load_default=None, allow_none=True)
+    name = fields.Str(load_default=None, allow_none=True, validate=SAMPLE_NAME)
+    email = fields.Str(load_default=None, allow_none=True, validate=SAMPLE_NAME)
 
 
 class TesterTicket(Schema):
@@ -46,12 +47,13 @@ class TesterTicket(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    product = fields.Str(load_default=None, allow_none=True)
-    channel = fields.Str(load_default=None, allow_none=True)
-    subject = fields.Str(load_default=None, allow_none=True)
-    body = fields.Str(load_default=None, allow_none=True)
+    product = fields.Str(load_default=None, allow_none=True, validate=SAMPLE_NAME)
+    channel = fields.Str(load_default=None, allow_none=True, validate=SAMPLE_NAME)
+    subject = fields.Str(load_default=None, allow_none=True, validate=SAMPLE_TEXT)
+    body = fields.Str(load_default=None, allow_none=True, validate=SAMPLE_TEXT)
     requester = fields.Nested(TesterRequester, load_default=None, allow_none=True)
-    tags = fields.List(fields.Str(), load_default=None, allow_none=True)
+    tags = fields.List(fields.Str(validate=SAMPLE_NAME), load_default=None, allow_none=True,
+                       validate=validate.Length(max=MAX_SAMPLE_TAGS))
 
 
 class CheckedCondition(Schema):
@@ -108,13 +110,20 @@ def explain_rules(ticket: dict[str, Any]) -> dict[str, Any]:
 
 
 def _tried(check: RuleCheck) -> dict[str, Any]:
+    """A rule tried; its conditions only if it is one of the ticket's product and channel (the others are
+    skipped unread), each with at most SEEN_VALUES of what the ticket had, cut at SEEN_CHARACTERS."""
     rule = check.rule
     return {"id": rule.id, "name": rule.name, "product": rule.product, "channel": rule.channel,
             "position": rule.position, "match": rule.match, "in_scope": check.in_scope, "fires": check.fires,
             "conditions": [{"field": item.condition.field, "op": item.condition.op,
                             "value": list(item.condition.value) if isinstance(item.condition.value, tuple)
-                            else item.condition.value, "holds": item.holds, "seen": list(item.seen)}
-                           for item in check.conditions]}
+                            else item.condition.value, "holds": item.holds,
+                            "seen": [_cut(value) for value in item.seen[:SEEN_VALUES]]}
+                           for item in check.conditions] if check.in_scope else []}
+
+
+def _cut(value: str) -> str:
+    return value if len(value) <= SEEN_CHARACTERS else value[:SEEN_CHARACTERS] + "…"
 
 
 # -- a calendar's open hours -----------------------------------------------------------------------

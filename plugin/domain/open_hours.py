@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from .calendar import WEEKDAYS, BusinessCalendar, from_epoch, to_epoch
 from .open_intervals import open_intervals
-from .reports import period_start
+from .reports import day_start
 from .zones import OffsetTimeline
 
 
@@ -58,11 +58,6 @@ class OffsetChange:
     @property
     def direction(self) -> str:
         return "forward" if self.offset_after > self.offset_before else "back"
-
-
-def day_start(day: date, timezone: str) -> datetime:
-    """The first instant of a local day (a DST gap at midnight moves it later)."""
-    return period_start(datetime.combine(day, time(12), ZoneInfo(timezone)), "daily", timezone)
 
 
 def open_days(calendar: BusinessCalendar, first: date, count: int, holidays: Mapping[date, str]) -> list[OpenDay]:

@@ -11,7 +11,7 @@ import math
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Literal
@@ -54,6 +54,11 @@ def period_start(instant: datetime, period: Period, timezone: str) -> datetime:
     before = to_epoch(start.replace(fold=1).astimezone(UTC))
     after = to_epoch(instant)
     return from_epoch(first_second_with_offset(zone, before, after, utc_offset(zone, after)))
+
+
+def day_start(day: date, timezone: str) -> datetime:
+    """The first instant (UTC) of a local day (a DST gap at midnight moves it later)."""
+    return period_start(datetime.combine(day, time(12), ZoneInfo(timezone)), "daily", timezone)
 
 
 def achieved_percent(met: int, total: int) -> float:

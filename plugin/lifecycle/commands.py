@@ -63,7 +63,8 @@ def _row(tenant: TenantOverview) -> tuple[str, str, str, str]:
     if tenant.paused_at is None:
         delivery = "active"
     else:
-        reason = " ".join((tenant.paused_reason or "").split())
+        # The host's own words: no control character of theirs reaches the operator's terminal.
+        reason = " ".join("".join(c if c.isprintable() else " " for c in tenant.paused_reason or "").split())
         reason = reason if len(reason) <= REASON_CHARS else reason[: REASON_CHARS - 1] + "…"
         delivery = f"paused since {tenant.paused_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}: {reason}"
     return tenant.account_id, tenant.host_kind, rate, delivery

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, jsonify, request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
-from plugin.config import MAX_REQUESTS_PER_SECOND
+from plugin.config import MAX_REQUESTS_PER_SECOND, MIN_REQUESTS_PER_SECOND
 from plugin.host.registry import REGISTRY
 from plugin.http_errors import ApiError, invalid_request
 from plugin.json_bodies import read_json_body
@@ -64,8 +64,8 @@ class InstallSchema(Schema):
     host_kind = fields.Str(load_default=None, allow_none=True, validate=_registered_host_kind)
     requests_per_second = fields.Float(
         load_default=None, allow_none=True, allow_nan=False,
-        validate=validate.Range(min=0, max=MAX_REQUESTS_PER_SECOND, min_inclusive=False,
-                                error="must be a number greater than 0 and at most {max:g}"))
+        validate=validate.Range(min=MIN_REQUESTS_PER_SECOND, max=MAX_REQUESTS_PER_SECOND,
+                                error="must be a number from {min:g} to {max:g}"))
 
     @validates("webhook_secret")
     def _standard_webhooks_secret(self, value: str, **_: Any) -> None:

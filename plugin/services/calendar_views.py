@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 import holidays as holiday_data
 from holidays.registry import COUNTRIES
 
-from plugin.domain.open_hours import OffsetChange, OpenDay, day_start, offset_changes, open_days
+from plugin.domain.open_hours import OffsetChange, OpenDay, offset_changes, open_days
+from plugin.domain.reports import day_start
 from plugin.settings.loading import SettingsError, in_item_terms, read_settings
 from plugin.settings.schemas import TIMEZONES, CalendarSchema
 from plugin.store.records import TenantRecord

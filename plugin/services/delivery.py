@@ -101,8 +101,8 @@ def _attempt(uow: UnitOfWork, courier: Courier, entry: LeasedCommand, endpoint: 
         _release(uow, entry, now + courier.lease)
         return "no_adapter"
     wait = courier.limiter.try_acquire(entry.tenant_id, endpoint.requests_per_second)
-    if wait > 0:
-        _release(uow, entry, now + timedelta(seconds=wait))
+    if wait > 0:  # at most a lease: a rate stored before its floor existed can never push past datetime's end
+        _release(uow, entry, now + timedelta(seconds=min(wait, courier.lease.total_seconds())))
         return "throttled"
     account = HostAccount(endpoint.api_base_url, courier.box.open(endpoint.access_token_encrypted))
     delivery = adapter.deliver(account, entry.command)

@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from plugin.config import MAX_REQUESTS_PER_SECOND
+from plugin.config import MAX_REQUESTS_PER_SECOND, MIN_REQUESTS_PER_SECOND
 from plugin.host.registry import REGISTRY, HostKinds
 from plugin.security.secrets import SecretBox
 from plugin.store.records import InstallValues, TenantOverview
@@ -80,9 +80,10 @@ def uninstall(uow: UnitOfWork, account_id: str) -> bool:
 
 
 def checked_rate(requests_per_second: float) -> float:
-    """A request rate: a number greater than 0 and at most ``MAX_REQUESTS_PER_SECOND``."""
-    if not (math.isfinite(requests_per_second) and 0 < requests_per_second <= MAX_REQUESTS_PER_SECOND):
-        raise ValueError(f"requests_per_second: must be a number greater than 0 and at most "
+    """A request rate: a number from ``MIN_REQUESTS_PER_SECOND`` to ``MAX_REQUESTS_PER_SECOND``."""
+    if not (math.isfinite(requests_per_second)
+            and MIN_REQUESTS_PER_SECOND <= requests_per_second <= MAX_REQUESTS_PER_SECOND):
+        raise ValueError(f"requests_per_second: must be a number from {MIN_REQUESTS_PER_SECOND:g} to "
                          f"{MAX_REQUESTS_PER_SECOND:g}, not {requests_per_second!r}")
     return float(requests_per_second)
 

@@ -5,12 +5,11 @@ API's response schemas serialize."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from plugin.domain.engine import TargetState
-from plugin.domain.reports import Period, ReportRow, build_report, period_start
+from plugin.domain.reports import Period, ReportRow, build_report, day_start, period_start
 from plugin.store.records import (
     FailedEvent,
     InboxCounts,
@@ -123,12 +122,6 @@ def report_range(since: datetime | date | None, until: datetime | date | None, p
         raise InvalidQuery(["to: must be after from"])
     return (None if start is None else first_period_at_or_after(start, period, timezone),
             None if stop is None else first_period_at_or_after(stop, period, timezone))
-
-
-def day_start(day: date, timezone: str) -> datetime:
-    """The first instant of a local day (a DST gap at midnight moves it later)."""
-    noon = datetime.combine(day, time(12), ZoneInfo(timezone))
-    return period_start(noon, "daily", timezone)
 
 
 def first_period_at_or_after(instant: datetime, period: Period, timezone: str) -> datetime:

@@ -24,13 +24,12 @@ import orjson
 
 from plugin.domain.engine import TicketOutcome
 from plugin.domain.policies import Settings
-from plugin.domain.reports import ReportBuilder, ReportRow
+from plugin.domain.reports import ReportBuilder, ReportRow, day_start
 from plugin.host.adapter import EventParser
 from plugin.host.registry import host_kind as registered_kind
 from plugin.input_files import InputFileError
 from plugin.store.records import TenantRecord
 
-from .queries import day_start
 from .settings_changes import settings_as_saved
 from .settings_versions import settings_in_force
 from .unit_of_work import UnitOfWork

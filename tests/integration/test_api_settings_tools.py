@@ -143,3 +143,22 @@ def test_agents_may_ask_the_dry_runs(client, tenant):
     agent = tenant.auth("agent")
     assert client.post(f"{API}/rules/explain", json={}, headers=agent).status_code == 200
     assert client.post(f"{API}/calendars/preview", json={"calendar": "new-york"}, headers=agent).status_code == 200
+
+
+def test_a_sample_ticket_is_bounded_and_an_explanation_stays_small(client, tenant):
+    """A sample ticket's text, tags and names are bounded (400 naming the field); what an explanation says
+    the ticket had is cut short, and rules of other products and channels are counted, not read out."""
+    agent = tenant.auth("agent")
+    too_many = client.post(f"{API}/rules/explain", json={"tags": ["t"] * 101}, headers=agent)
+    assert too_many.status_code in (400, 422) and any(p.startswith("tags") for p in too_many.get_json()["problems"])
+    too_long = client.post(f"{API}/rules/test", json={"subject": "x" * 10_001}, headers=agent)
+    assert too_long.status_code in (400, 422) and any(p.startswith("subject") for p in too_long.get_json()["problems"])
+
+    answer = client.post(f"{API}/rules/explain", headers=agent,
+                         json={"product": "Orange", "channel": "email", "subject": "s" * 10_000})
+    assert answer.status_code == 200, answer.get_json()
+    for rule in answer.get_json()["tried"]:
+        for condition in rule["conditions"]:
+            assert all(len(value) <= 201 for value in condition["seen"])
+        if not rule["in_scope"]:
+            assert rule["conditions"] == []

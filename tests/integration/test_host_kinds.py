@@ -111,9 +111,10 @@ def test_a_reinstall_under_another_host_kind_is_409_and_changes_nothing(
     ({"host_kind": "zendesk"}, "host_kind: 'zendesk' is not a host kind the plugin has an adapter for "
                                "(one of: reference)"),
     ({"host_kind": 7}, "host_kind: Not a valid string."),
-    ({"requests_per_second": 0}, "requests_per_second: must be a number greater than 0 and at most 100000"),
-    ({"requests_per_second": -2}, "requests_per_second: must be a number greater than 0 and at most 100000"),
-    ({"requests_per_second": 1e9}, "requests_per_second: must be a number greater than 0 and at most 100000"),
+    ({"requests_per_second": 0}, "requests_per_second: must be a number from 0.001 to 100000"),
+    ({"requests_per_second": -2}, "requests_per_second: must be a number from 0.001 to 100000"),
+    ({"requests_per_second": 1e-300}, "requests_per_second: must be a number from 0.001 to 100000"),
+    ({"requests_per_second": 1e9}, "requests_per_second: must be a number from 0.001 to 100000"),
     ({"requests_per_second": "fast"}, "requests_per_second: Not a valid number."),
     ({"requests_per_second": True}, "requests_per_second: Not a valid number."),
 ])

@@ -69,6 +69,7 @@ def test_rate_sets_and_clears_an_accounts_rate(accounts, app: Flask, capsys) -> 
     (["acme", "-3"], "RPS: must be a positive number of requests per second"),
     (["acme", "nan"], "RPS: must be a positive number of requests per second"),
     (["acme", "1e9"], "RPS: must be a positive number of requests per second"),
+    (["acme", "1e-300"], "RPS: must be at least 0.001 requests per second"),
     (["acme", "fast"], "RPS: 'fast' is not a number of requests per second"),
     (["acme"], "give either RPS (requests per second) or --default, not both or neither"),
     (["acme", "5", "--default"], "give either RPS (requests per second) or --default, not both or neither"),

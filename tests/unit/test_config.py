@@ -40,6 +40,7 @@ def test_good_settings_are_read_with_their_defaults() -> None:
     ("SLA_LOG_LEVEL", "loud", "SLA_LOG_LEVEL: 'loud' is not a log level"),
     ("SLA_SWEEP_SECONDS", "0", "SLA_SWEEP_SECONDS: must be a positive number of seconds"),
     ("SLA_HOST_REQUESTS_PER_SECOND", "fast", "SLA_HOST_REQUESTS_PER_SECOND: 'fast' is not a number of requests"),
+    ("SLA_HOST_REQUESTS_PER_SECOND", "1e-300", "SLA_HOST_REQUESTS_PER_SECOND: must be at least 0.001 requests"),
     ("SLA_HOST_BURST", "0", "SLA_HOST_BURST: must be at least 1, not 0"),
     ("SLA_DELIVERY_LEASE_SECONDS", "0", "SLA_DELIVERY_LEASE_SECONDS: must be a positive number of seconds"),
     ("SLA_DELIVERY_LEASE_SECONDS", "-60", "SLA_DELIVERY_LEASE_SECONDS: must be a positive number of seconds"),

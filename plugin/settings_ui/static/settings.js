@@ -15,7 +15,7 @@ const tabs = [...document.querySelectorAll('[role="tab"]')];
 const loaded = new Map();
 
 async function open(name, intent = null, { focus = false } = {}) {
-  if (!(name in PANELS)) name = 'policies';
+  if (!Object.hasOwn(PANELS, name)) name = 'policies'; // not 'constructor' or 'toString' of a crafted #hash
   for (const tab of tabs) {
     const selected = tab.dataset.tab === name;
     tab.setAttribute('aria-selected', String(selected));

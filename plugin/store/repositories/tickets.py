@@ -81,8 +81,8 @@ class SqlTickets:
         (then by id), at most ``limit``: whose histories a what-if comparison replays."""
         last = sa.func.max(EVENTS.c.occurred_at)
         return list(self._connection.scalars(
-            sa.select(EVENTS.c.ticket_id).where(EVENTS.c.tenant_id == tenant_id).group_by(EVENTS.c.ticket_id)
-            .having(last >= since).order_by(last.desc(), EVENTS.c.ticket_id).limit(limit)
+            sa.select(EVENTS.c.ticket_id).where(EVENTS.c.tenant_id == tenant_id, EVENTS.c.occurred_at >= since)
+            .group_by(EVENTS.c.ticket_id).order_by(last.desc(), EVENTS.c.ticket_id).limit(limit)
         ))
 
     def save(self, tenant_id: int, tickets: Sequence[TicketRecord], now: datetime) -> None:
