@@ -52,6 +52,13 @@ def queue_due_summaries(uow: UnitOfWork, clock: Callable[[], datetime],
     return sum(_queue_for_tenant(uow, tenant_id, now, settled_before) for tenant_id in tenant_ids)
 
 
+def backlog_received_before(uow: UnitOfWork, instant: datetime) -> bool:
+    """Whether the inbox still holds an event (of any tenant) received before ``instant``, real time."""
+    with uow:
+        oldest = uow.inbox.oldest_pending_at()
+    return oldest is not None and oldest < instant
+
+
 def _queue_for_tenant(uow: UnitOfWork, tenant_id: int, now: datetime, settled_before: datetime) -> int:
     with uow:
         tenant = uow.tenants.by_id(tenant_id)

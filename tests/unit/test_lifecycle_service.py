@@ -160,11 +160,11 @@ def test_an_install_may_carry_its_hosts_rate_and_a_reinstall_without_one_keeps_i
 @pytest.mark.parametrize("rate", [0, -1, 1e-300, 0.0009, math.inf, math.nan, 100_001])
 def test_a_rate_that_is_not_a_positive_number_is_refused_and_nothing_changes(rate: float) -> None:
     uow = FakeUnitOfWork()
-    with pytest.raises(ValueError, match="requests_per_second: must be a number from 0.001 to 100000"):
+    with pytest.raises(ValueError, match=r"requests_per_second: must be a number from 0\.001 to 100000"):
         lifecycle.install(uow, BOX, replace(installation(), requests_per_second=rate), NOW)
     lifecycle.install(uow, BOX, installation(), NOW)
     committed = uow.committed
-    with pytest.raises(ValueError, match="requests_per_second: must be a number from 0.001 to 100000"):
+    with pytest.raises(ValueError, match=r"requests_per_second: must be a number from 0\.001 to 100000"):
         lifecycle.set_request_rate(uow, "acme", rate)
     assert uow.committed == committed and endpoint_rate(uow, "acme") is None
 

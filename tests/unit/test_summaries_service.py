@@ -15,7 +15,7 @@ from plugin.domain.reports import build_report
 from plugin.host.commands import CommandKind, HostCommand
 from plugin.report_formats import report_row_document
 from plugin.services.processing import process_inbox_batch
-from plugin.services.summaries import queue_due_summaries
+from plugin.services.summaries import backlog_received_before, queue_due_summaries
 from plugin.settings.loading import load_settings
 from plugin.store.records import TenantRecord
 from tests.unit.fakes import EXAMPLE, FakeUnitOfWork, deliver, example_settings, install_tenant
@@ -179,3 +179,14 @@ def test_events_that_just_arrived_do_not_hold_a_summary_back(uow) -> None:
     deliver(uow, tenant, ticket_created("T2", istanbul(2, 7, 59)), received_at=istanbul(2, 8) - timedelta(seconds=1))
 
     assert queue_due_summaries(uow, lambda: istanbul(2, 8), lambda: istanbul(2, 8)) == 1
+
+
+def test_a_backlog_received_before_an_instant_is_told_until_it_is_applied(uow) -> None:
+    """What a worker asks before its first summaries: is the inbox it found at its start applied yet?"""
+    tenant = setup_tenant(uow)
+    assert not backlog_received_before(uow, istanbul(2, 8))
+    deliver(uow, tenant, ticket_created("T3", istanbul(2, 7)), received_at=istanbul(2, 7))
+    assert backlog_received_before(uow, istanbul(2, 8))
+    assert not backlog_received_before(uow, istanbul(2, 7))  # an event that came after the instant is no backlog
+    process_inbox_batch(uow, lambda: istanbul(2, 8), 100)
+    assert not backlog_received_before(uow, istanbul(2, 8))
