@@ -515,7 +515,7 @@ class CostDatabase:
                 due = self.now - timedelta(seconds=DUE_SPAN * (DUE - number) / DUE)
                 events += event_bodies(self.account, ticket_id, due - timedelta(minutes=TARGET_MINUTES), number)
             uow.tickets.add_events(tenant.id, events)
-            recompute_tickets(uow, tenant.id, tenant.timezone, ids, setup_now)
+            recompute_tickets(uow, tenant, ids, setup_now)
             uow.commit()
         with runtime.engine.begin() as connection:
             connection.execute(sa.delete(OUTBOX))  # the rules' priority commands: delivered long ago

@@ -72,8 +72,7 @@ def apply_events(uow: UnitOfWork, events: Sequence[PendingEvent], clock: Clock) 
             raise UnknownTenant(f"tenant {tenant_id} is no longer installed")
         parse = host_kind(tenant.host_kind).parse_event  # the tenant's helpdesk wrote these bodies
         uow.tickets.add_events(tenant_id, [_history_event(event, parse) for event in group])
-        recompute_tickets(uow, tenant_id, tenant.timezone, {event.ticket_id for event in group}, now,
-                          host_kind=tenant.host_kind)
+        recompute_tickets(uow, tenant, {event.ticket_id for event in group}, now)
     uow.inbox.mark_processed([event.inbox_id for event in events], clock())
 
 

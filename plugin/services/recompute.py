@@ -19,7 +19,7 @@ from plugin.host import commands
 from plugin.host.adapter import EventParser
 from plugin.host.commands import HostCommand
 from plugin.host.registry import host_kind as registered_kind
-from plugin.store.records import TicketRecord, TicketTarget
+from plugin.store.records import TenantRecord, TicketRecord, TicketTarget
 
 from .host_tags import tag_changes
 from .settings_versions import empty_settings, version_for_ticket
@@ -28,29 +28,17 @@ from .unit_of_work import UnitOfWork
 CHUNK = 500  # tickets per statement: the stores bound a statement's parameters (SQLite 32,766)
 
 
-def recompute_tickets(
-    uow: UnitOfWork, tenant_id: int, timezone: str, ticket_ids: Collection[str], now: datetime, *,
-    host_kind: str | None = None,
-) -> dict[str, TicketOutcome]:
+def recompute_tickets(uow: UnitOfWork, tenant: TenantRecord, ticket_ids: Collection[str],
+                      now: datetime) -> dict[str, TicketOutcome]:
     """Replay each ticket's whole stored history through the engine and store the outcome (the
-    caller commits). ``timezone``: the tenant's, for a tenant with no settings saved; ``host_kind``:
-    the tenant's, read from the store when the caller does not have it. Tickets are taken in id
-    order, ``CHUNK`` at a time."""
+    caller commits). The tenant's zone serves a tenant with no settings saved, its host kind reads
+    the stored bodies. Tickets are taken in id order, ``CHUNK`` at a time."""
     ordered = sorted(set(ticket_ids))
-    if not ordered:
-        return {}
-    parse = registered_kind(host_kind or _host_kind_of(uow, tenant_id)).parse_event
+    parse = registered_kind(tenant.host_kind).parse_event
     outcomes: dict[str, TicketOutcome] = {}
     for start in range(0, len(ordered), CHUNK):
-        outcomes |= _recompute_chunk(uow, tenant_id, timezone, ordered[start:start + CHUNK], now, parse)
+        outcomes |= _recompute_chunk(uow, tenant.id, tenant.timezone, ordered[start:start + CHUNK], now, parse)
     return outcomes
-
-
-def _host_kind_of(uow: UnitOfWork, tenant_id: int) -> str:
-    tenant = uow.tenants.by_id(tenant_id)
-    if tenant is None:
-        raise LookupError(f"tenant {tenant_id} is no longer installed")
-    return tenant.host_kind
 
 
 def _recompute_chunk(

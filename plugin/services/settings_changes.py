@@ -192,7 +192,7 @@ def _save(uow: UnitOfWork, tenant: TenantRecord, document: Any, change: Settings
         meta = uow.settings_versions.add(tenant.id, read.document, read.settings, change.author, change.now,
                                          change.apply_to)
         if change.apply_to == "open_tickets":
-            recompute_tickets(uow, tenant.id, tenant.timezone, uow.tickets.open_ids(tenant.id), change.now)
+            recompute_tickets(uow, tenant, uow.tickets.open_ids(tenant.id), change.now)
         uow.commit()
     except Conflict:  # another change took the same version number first
         raise SettingsChanged("another change was saved at the same moment; reload the settings and retry") from None

@@ -34,6 +34,6 @@ def sweep_tag_changes(uow: UnitOfWork, clock: Callable[[], datetime], limit: int
         for tenant_id, ticket_ids in sorted(by_tenant.items()):
             tenant = uow.tenants.by_id(tenant_id)
             if tenant is not None:
-                recompute_tickets(uow, tenant_id, tenant.timezone, ticket_ids, now)
+                recompute_tickets(uow, tenant, ticket_ids, now)
         uow.commit()
     return len(due)

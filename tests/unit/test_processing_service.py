@@ -264,11 +264,11 @@ def fail_for(monkeypatch: pytest.MonkeyPatch, ticket_id: str, error: Exception) 
     """Recomputing ``ticket_id`` raises ``error``; every other ticket is recomputed as usual."""
     recompute = processing.recompute_tickets
 
-    def failing(uow: UnitOfWork, tenant_id: int, timezone: str, ticket_ids: Collection[str],
-                now: datetime, **options: Any) -> dict[str, TicketOutcome]:
+    def failing(uow: UnitOfWork, tenant: TenantRecord, ticket_ids: Collection[str],
+                now: datetime) -> dict[str, TicketOutcome]:
         if ticket_id in ticket_ids:
             raise error
-        return recompute(uow, tenant_id, timezone, ticket_ids, now, **options)
+        return recompute(uow, tenant, ticket_ids, now)
 
     monkeypatch.setattr(processing, "recompute_tickets", failing)
 
