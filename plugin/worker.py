@@ -67,7 +67,7 @@ class Worker:
         self.options = options
         self.stopping = threading.Event()
         self.started_at = runtime.wall_now()
-        self.inbox_caught_up = threading.Event()  # set once the backlog found at the start is applied
+        self.inbox_caught_up = threading.Event()  # set once no event received before the start is pending
         self.sweep_caught_up = threading.Event()  # set once a sweep found nothing more due
         config = runtime.config
         self.adapters = AdapterPool()
@@ -83,7 +83,6 @@ class Worker:
             EVENTS.labels("processed").inc(result.processed)
             EVENTS.labels("failed").inc(result.failed)
             if result.claimed < self.options.batch_size:
-                self.inbox_caught_up.set()
                 return
 
     def sweep(self) -> None:
@@ -107,7 +106,7 @@ class Worker:
         summarizes the days it missed with their whole history and every breach (later, only a backlog
         in the inbox holds a summary back: plugin.services.summaries)."""
         if not self.inbox_caught_up.is_set() and not backlog_received_before(self.runtime.uow(), self.started_at):
-            self.inbox_caught_up.set()  # under a load that keeps every batch full, the drain never ends
+            self.inbox_caught_up.set()  # asked of the store: a drain under a steady load never ends
         if self.inbox_caught_up.is_set() and self.sweep_caught_up.is_set():
             SUMMARIES.inc(queue_due_summaries(self.runtime.uow(), self.runtime.now, self.runtime.wall_now))
 
