@@ -36,13 +36,19 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from bench.ingest import git_state, load_average, plugin_env, running, start, stop  # noqa: E402
 from bench.output import line, machine_header  # noqa: E402
-from tests.support import free_port, host_token, install_body, new_webhook_secret, signed_headers  # noqa: E402
+from tests.support import (  # noqa: E402
+    CHROMIUM_FLAGS,
+    chromium_executable,
+    free_port,
+    host_token,
+    install_body,
+    new_webhook_secret,
+    signed_headers,
+)
 
 ACCOUNT = "acme"
 EXAMPLE = ROOT / "tests" / "data" / "desk360_example"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM = chromium_executable()
 TABS = ("policies", "rules", "calendars", "reports", "whatif", "status")
 AIM_MS = 300.0
 READY = """() => {

@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import time
@@ -130,3 +131,16 @@ def wait_until_ready(name: str, base_url: str, process: subprocess.Popen[Any], l
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"{name} did not start:\n{log_text()[-4000:]}")
         time.sleep(0.1)
+
+
+# Debian's Chromium, as the browser tests and bench/pages.py start it: flags as the environment's own probe
+# uses; and pages answered by Playwright's router count as public to Chromium, whose Local Network Access
+# checks would then block frames of loopback servers.
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage", "--disable-features=LocalNetworkAccessChecks"]
+
+
+def chromium_executable() -> str:
+    """``SLA_CHROMIUM``, else the ``chromium`` on the PATH, else Debian's path (which may not exist)."""
+    return os.environ.get("SLA_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"

@@ -9,7 +9,6 @@ tests with a visible reason. Playwright never downloads a browser here: it launc
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,20 +22,15 @@ from playwright.sync_api import sync_playwright
 
 from sandbox import SandboxClient
 from tests.e2e.conftest import RunningPlugin, _start_sandbox, start_plugin, wait_for
-from tests.support import host_token
+from tests.support import CHROMIUM_FLAGS, chromium_executable, host_token
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 EXAMPLE = PROJECT_ROOT / "tests" / "data" / "desk360_example"
-# As the environment's own probe starts it; and the tests' outer pages, answered by Playwright's router,
-# count as public to Chromium, whose Local Network Access checks would then block frames of loopback servers.
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage", "--disable-features=LocalNetworkAccessChecks"]
 
 
 def chromium_path() -> str:
-    path = os.environ.get("SLA_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    path = chromium_executable()
     if not Path(path).exists():
         reason = f"no Chromium at {path}: install Debian's chromium (apt-get install chromium) or set SLA_CHROMIUM"
         if os.environ.get("CI"):
