@@ -56,11 +56,10 @@ def test_an_event_that_cannot_be_applied_is_failed_shown_and_counted_while_the_r
         tenant.send(created(ticket), process=False)
     recompute = processing.recompute_tickets
 
-    def failing_for_one_ticket(uow: Any, tenant_id: int, timezone: str, ticket_ids: Any, now: datetime,
-                               **options: Any) -> Any:
+    def failing_for_one_ticket(uow: Any, tenant: Any, ticket_ids: Any, now: datetime) -> Any:
         if "BUG" in ticket_ids:
             raise ZeroDivisionError("a bug in the engine")
-        return recompute(uow, tenant_id, timezone, ticket_ids, now, **options)
+        return recompute(uow, tenant, ticket_ids, now)
 
     monkeypatch.setattr(processing, "recompute_tickets", failing_for_one_ticket)
     result = process_inbox(app)
