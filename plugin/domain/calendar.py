@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Container, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 from operator import sub
@@ -125,13 +126,7 @@ class BusinessCalendar:
         self._joined_opens = tuple(tuple(opening for opening, _ in day) for day in self._joined)
         self._joined_closes = tuple(tuple(closing for _, closing in day) for day in self._joined)
         self._holidays = holidays
-        self._first_day: date | None = None  # covered local days: [first_day, end_day)
-        self._end_day = date.min
-        self._opens: list[int] = []
-        self._closes: list[int] = []
-        self._cumulative: list[int] = []
-        self._closed_run = 0
-        self._lo_safe, self._hi_safe = 1, 0  # nothing covered yet
+        self._coverage = _NOTHING_COVERED
 
     @classmethod
     def from_hours(
@@ -171,23 +166,25 @@ class BusinessCalendar:
         if seconds <= 0:
             _check_budget(seconds)
             return start
-        if not self._lo_safe <= start <= self._hi_safe:
-            self._cover(start)
-        cumulative, closes = self._cumulative, self._closes
+        coverage = self._coverage
+        if not coverage.lo_safe <= start <= coverage.hi_safe:
+            coverage = self._cover(coverage, start)
+        cumulative, closes = coverage.cumulative, coverage.closes
         # Inlined _spent_before(start): this is the hottest line of the engine.
         index = bisect_right(closes, start)
         if index == len(closes):
             goal = (cumulative[-1] if cumulative else 0) + seconds
         else:
-            goal = (cumulative[index - 1] if index else 0) + max(0, start - self._opens[index]) + seconds
+            goal = (cumulative[index - 1] if index else 0) + max(0, start - coverage.opens[index]) + seconds
         horizon = start + HORIZON_DAYS * DAY
         while not cumulative or goal > cumulative[-1]:
-            if self._closed_run > MAX_CLOSED_DAYS:
+            if coverage.closed_run > MAX_CLOSED_DAYS:
                 raise NoBusinessTime(f"the calendar is closed for more than {MAX_CLOSED_DAYS} days in a row")
-            if self._hi_safe > horizon:
+            if coverage.hi_safe > horizon:
                 raise BeyondHorizon(f"{seconds // 60} minutes of business time take more than "
                                     f"{HORIZON_DAYS // 366} years of this calendar")
-            self._append_days(self._end_day + timedelta(days=self._next_chunk_days()))
+            coverage = self._coverage = self._appended(coverage, coverage.end_day + coverage.next_chunk())
+            cumulative, closes = coverage.cumulative, coverage.closes
         # The first interval whose running total reaches the goal holds the deadline; a goal met
         # exactly at an interval's end is that close, not the next opening.
         index = bisect_left(cumulative, goal)
@@ -196,62 +193,48 @@ class BusinessCalendar:
     def business_seconds_ts(self, start: int, end: int) -> int:
         if end <= start:
             return 0
+        coverage = self._coverage
         for instant in (start, end):
-            if not self._lo_safe <= instant <= self._hi_safe:
-                self._cover(instant)
-        return self._spent_before(end) - self._spent_before(start)
+            if not coverage.lo_safe <= instant <= coverage.hi_safe:
+                coverage = self._cover(coverage, instant)
+        return coverage.spent_before(end) - coverage.spent_before(start)
 
     # -- internals ---------------------------------------------------------------------------
-    # Business intervals of a contiguous range of local days are kept in three parallel lists:
-    # opening and closing instants, and the running total of business seconds at each close.
+    # The business intervals of a contiguous range of local days are a _Coverage, grown on demand.
     # A query is then two binary searches, whatever the length of the target.
 
-    def _spent_before(self, instant: int) -> int:
-        """Business seconds from the start of the covered range up to ``instant``."""
-        index = bisect_right(self._closes, instant)
-        if index == len(self._closes):
-            return self._cumulative[-1] if self._cumulative else 0
-        before = self._cumulative[index - 1] if index else 0
-        return before + max(0, instant - self._opens[index])
-
-    def _cover(self, instant: int) -> None:
-        """Extend the covered days until ``instant`` lies well inside them."""
-        if self._first_day is None:
+    def _cover(self, coverage: _Coverage, instant: int) -> _Coverage:
+        """``coverage`` grown until ``instant`` lies well inside it, and kept for the next queries."""
+        if coverage is _NOTHING_COVERED:
             day = datetime.fromtimestamp(instant, self._zone).date()
-            self._first_day = self._end_day = day - timedelta(days=3)
-            self._lo_safe = _naive_midnight(self._first_day) + 2 * DAY
-            self._append_days(day + timedelta(days=FIRST_CHUNK_DAYS))
-        while instant < self._lo_safe:
-            self._prepend_days(self._first_day - timedelta(days=self._next_chunk_days()))
-        while instant > self._hi_safe:
-            self._append_days(self._end_day + timedelta(days=self._next_chunk_days()))
+            coverage = self._appended(_Coverage.starting(day - timedelta(days=3)),
+                                      day + timedelta(days=FIRST_CHUNK_DAYS))
+        while instant < coverage.lo_safe:
+            coverage = self._prepended(coverage, coverage.first_day - coverage.next_chunk())
+        while instant > coverage.hi_safe:
+            coverage = self._appended(coverage, coverage.end_day + coverage.next_chunk())
+        self._coverage = coverage
+        return coverage
 
-    def _next_chunk_days(self) -> int:
-        """Grow by as much as is covered already (at most a year): few extensions, small first ones."""
-        assert self._first_day is not None
-        return max(FIRST_CHUNK_DAYS, min(CHUNK_DAYS, (self._end_day - self._first_day).days))
+    def _appended(self, coverage: _Coverage, end_day: date) -> _Coverage:
+        opens, closes, totals, closed_run = self._days_between(coverage.end_day, end_day)
+        carried = coverage.cumulative[-1] if coverage.cumulative else 0
+        return replace(
+            coverage, end_day=end_day, opens=coverage.opens + opens, closes=coverage.closes + closes,
+            cumulative=coverage.cumulative + [carried + total for total in totals],
+            closed_run=closed_run if opens else coverage.closed_run + closed_run,
+            hi_safe=_naive_midnight(end_day) - DAY,  # a day's intervals end by midnight + 36 h
+        )
 
-    def _append_days(self, end_day: date) -> None:
-        opens, closes, totals, closed_run = self._days_between(self._end_day, end_day)
-        carried = self._cumulative[-1] if self._cumulative else 0
-        self._opens += opens
-        self._closes += closes
-        self._cumulative += [carried + total for total in totals]
-        self._closed_run = closed_run if opens else self._closed_run + closed_run
-        self._end_day = end_day
-        self._hi_safe = _naive_midnight(end_day) - DAY  # a day's intervals end by midnight + 36 h
-
-    def _prepend_days(self, first_day: date) -> None:
-        assert self._first_day is not None
-        opens, closes, totals, closed_run = self._days_between(first_day, self._first_day)
-        if not self._opens:
-            self._closed_run += closed_run
+    def _prepended(self, coverage: _Coverage, first_day: date) -> _Coverage:
+        opens, closes, totals, closed_run = self._days_between(first_day, coverage.first_day)
         carried = totals[-1] if totals else 0
-        self._opens = opens + self._opens
-        self._closes = closes + self._closes
-        self._cumulative = totals + [carried + total for total in self._cumulative]
-        self._first_day = first_day
-        self._lo_safe = _naive_midnight(first_day) + 2 * DAY  # a day's intervals start after midnight - 14 h
+        return replace(
+            coverage, first_day=first_day, opens=opens + coverage.opens, closes=closes + coverage.closes,
+            cumulative=totals + [carried + total for total in coverage.cumulative],
+            closed_run=coverage.closed_run if coverage.opens else coverage.closed_run + closed_run,
+            lo_safe=_naive_midnight(first_day) + 2 * DAY,  # a day's intervals start after midnight - 14 h
+        )
 
     def _days_between(self, first_day: date, end_day: date) -> tuple[list[int], list[int], list[int], int]:
         """Intervals of local days [first_day, end_day): opens, closes, running totals, closed days at the end."""
@@ -293,6 +276,44 @@ class BusinessCalendar:
                 if lo < hi:
                     intervals.append((lo, hi))
         return list(_merge(sorted(intervals)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Coverage:
+    """The business intervals of the local days [first_day, end_day): opening and closing instants,
+    and the running total of business seconds at each close.
+
+    Never changed once made: a calendar grows by swapping in a larger coverage, so threads sharing a
+    calendar (the worker's jobs share each parsed settings version) always read one whole coverage.
+    """
+
+    first_day: date
+    end_day: date
+    opens: list[int]
+    closes: list[int]
+    cumulative: list[int]
+    closed_run: int  # closed days at the end
+    lo_safe: int  # instants in [lo_safe, hi_safe] lie well inside the covered days
+    hi_safe: int
+
+    @staticmethod
+    def starting(day: date) -> _Coverage:
+        return _Coverage(day, day, [], [], [], 0, _naive_midnight(day) + 2 * DAY, 0)
+
+    def next_chunk(self) -> timedelta:
+        """Grow by as much as is covered already (at most a year): few extensions, small first ones."""
+        return timedelta(days=max(FIRST_CHUNK_DAYS, min(CHUNK_DAYS, (self.end_day - self.first_day).days)))
+
+    def spent_before(self, instant: int) -> int:
+        """Business seconds from the start of the covered days up to ``instant``."""
+        index = bisect_right(self.closes, instant)
+        if index == len(self.closes):
+            return self.cumulative[-1] if self.cumulative else 0
+        before = self.cumulative[index - 1] if index else 0
+        return before + max(0, instant - self.opens[index])
+
+
+_NOTHING_COVERED = _Coverage(date.min, date.min, [], [], [], 0, 1, 0)
 
 
 def _naive_midnight(day: date) -> int:

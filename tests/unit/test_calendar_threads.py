@@ -1,0 +1,84 @@
+"""One calendar shared by threads: the worker's jobs and a threaded server's requests share each
+parsed settings version, so a calendar's lazily grown intervals must never be seen half grown."""
+
+from __future__ import annotations
+
+import random
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+
+from plugin.domain.calendar import BusinessCalendar
+
+HOURS = {day: [(9 * 3600, 17 * 3600)] for day in ("mon", "tue", "wed", "thu", "fri")}
+HOLIDAYS = frozenset({date(2026, 12, 25), date(2027, 1, 1), date(2027, 5, 1)})
+START_2026 = 1_767_225_600  # 2026-01-01T00:00Z
+
+
+@pytest.fixture
+def frequent_thread_switches() -> Iterator[None]:
+    """Let threads switch every few bytecodes instead of every 5 ms, so an interleaving that
+    exposes a half-made change is likely within a short test."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(previous)
+
+
+def queries(seed: int, count: int) -> list[tuple[str, int, int]]:
+    """Deadlines and sums spread over four years either side of 2026, so the covered days grow
+    both ways, many times over, while the threads read."""
+    rng = random.Random(seed)
+    found: list[tuple[str, int, int]] = []
+    for _ in range(count):
+        start = START_2026 + rng.randrange(-4 * 366 * 86_400, 4 * 366 * 86_400)
+        if rng.random() < 0.5:
+            found.append(("deadline", start, rng.choice((1800, 8 * 3600, 40 * 3600, 400 * 3600))))
+        else:
+            found.append(("sum", start, start + rng.randrange(0, 90 * 86_400)))
+    return found
+
+
+def answer(calendar: BusinessCalendar, query: tuple[str, int, int]) -> int:
+    kind, first, second = query
+    if kind == "deadline":
+        return calendar.deadline_ts(first, second)
+    return calendar.business_seconds_ts(first, second)
+
+
+def answers_in_threads(shared: BusinessCalendar, work: list[list[tuple[str, int, int]]]
+                       ) -> list[list[int] | BaseException]:
+    """Each thread's answers to its queries on ``shared``, the threads started together."""
+    got: list[list[int] | BaseException] = [[] for _ in work]
+    barrier = threading.Barrier(len(work))
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            got[index] = [answer(shared, query) for query in work[index]]
+        except BaseException as error:  # reported by the test, with the thread it happened in
+            got[index] = error
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(work))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return got
+
+
+@pytest.mark.usefixtures("frequent_thread_switches")
+def test_threads_sharing_a_calendar_get_the_answers_of_a_calendar_of_their_own() -> None:
+    for attempt in range(4):
+        work = [queries(attempt * 100 + thread, 60) for thread in range(6)]
+        expected = [[answer(BusinessCalendar("Europe/Berlin", HOURS, HOLIDAYS), query) for query in batch]
+                    for batch in work]
+        got = answers_in_threads(BusinessCalendar("Europe/Berlin", HOURS, HOLIDAYS), work)
+        for index, result in enumerate(got):
+            assert not isinstance(result, BaseException), f"attempt {attempt}, thread {index}: {result!r}"
+            wrong = [(query, mine, theirs) for query, mine, theirs in zip(work[index], result, expected[index],
+                                                                           strict=True) if mine != theirs]
+            assert not wrong, f"attempt {attempt}, thread {index}: {len(wrong)} wrong, e.g. {wrong[:3]}"
