@@ -6,6 +6,7 @@ import re
 from collections.abc import Container
 from dataclasses import dataclass
 from datetime import date
+from threading import Lock
 from typing import Any
 
 import holidays as holiday_data
@@ -143,13 +144,29 @@ def _cross_reference_problems(data: dict[str, Any]) -> list[str]:
 
 
 class _Holidays:
-    """Explicit dates plus, optionally, a country's public holidays (years expand on demand)."""
+    """Explicit dates plus, optionally, a country's public holidays.
+
+    The ``holidays`` package adds a year to a country's holidays when a date of it is first asked
+    about, and marks the year as there before its holidays are; threads sharing a calendar (the
+    worker's jobs) would read a year half made. So each year is first asked about under a lock.
+    """
 
     def __init__(self, dates: set[date], preset: Container[date] | None) -> None:
         self._dates, self._preset = dates, preset
+        self._years_made: set[int] = set()
+        self._lock = Lock()
 
     def __contains__(self, day: object) -> bool:
-        return day in self._dates or (self._preset is not None and day in self._preset)
+        if day in self._dates:
+            return True
+        if self._preset is None or not isinstance(day, date):
+            return False
+        if day.year not in self._years_made:
+            with self._lock:
+                if day.year not in self._years_made:
+                    day in self._preset  # noqa: B015 - makes the year's holidays, once, under the lock
+                    self._years_made.add(day.year)
+        return day in self._preset
 
 
 def _calendar(item: dict[str, Any]) -> BusinessCalendar:

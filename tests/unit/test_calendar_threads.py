@@ -3,19 +3,23 @@ parsed settings version, so a calendar's lazily grown intervals must never be se
 
 from __future__ import annotations
 
+import json
 import random
 import sys
 import threading
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from plugin.domain.calendar import BusinessCalendar
+from plugin.settings.loading import load_settings
 
 HOURS = {day: [(9 * 3600, 17 * 3600)] for day in ("mon", "tue", "wed", "thu", "fri")}
 HOLIDAYS = frozenset({date(2026, 12, 25), date(2027, 1, 1), date(2027, 5, 1)})
 START_2026 = 1_767_225_600  # 2026-01-01T00:00Z
+EXAMPLE = Path(__file__).parents[1] / "data" / "desk360_example" / "settings.json"
 
 
 @pytest.fixture
@@ -82,3 +86,25 @@ def test_threads_sharing_a_calendar_get_the_answers_of_a_calendar_of_their_own()
             wrong = [(query, mine, theirs) for query, mine, theirs in zip(work[index], result, expected[index],
                                                                            strict=True) if mine != theirs]
             assert not wrong, f"attempt {attempt}, thread {index}: {len(wrong)} wrong, e.g. {wrong[:3]}"
+
+
+def test_threads_first_touching_a_year_of_national_holidays_see_all_of_its_holidays() -> None:
+    """The ``holidays`` package adds a year to a country's calendar on first use, and marks the year
+    as there before its holidays are: another thread must not read the year half made."""
+    data = json.loads(EXAMPLE.read_text())
+    name = "berlin"
+    data["calendars"] = [{"id": name, "name": "Berlin office", "timezone": "Europe/Berlin",
+                          "hours": {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")},
+                          "holiday_preset": {"country": "DE", "subdivision": "BE"}}]
+    data["sla_policies"][0]["calendar"] = name
+    work = [queries(thread, 40) for thread in range(6)]
+    expected = [[answer(load_settings(data).calendars[name], query) for query in batch] for batch in work]
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for attempt in range(4):
+            got = answers_in_threads(load_settings(data).calendars[name], work)
+            for index, result in enumerate(got):
+                assert result == expected[index], f"attempt {attempt}, thread {index}: {result!r}"[:500]
+    finally:
+        sys.setswitchinterval(previous)
