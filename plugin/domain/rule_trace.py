@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .events import TicketSnapshot
-from .rules import ANY, Condition, PrioritizationRule, PriorityDecision, decide_priority
+from .rules import ANY, Condition, PrioritizationRule, PriorityDecision, decide_priority, field_values
 
 OPERATOR_WORDS = {"is": "is", "is_not": "is not", "contains": "contains", "not_contains": "does not contain",
                   "starts_with": "starts with", "ends_with": "ends with", "in": "is one of"}
@@ -45,19 +45,12 @@ def trace_rules(ticket: TicketSnapshot, rules: Iterable[PrioritizationRule]) -> 
     decision = decide_priority(ticket, rules)
     tried: list[RuleCheck] = []
     for rule in sorted(rules, key=lambda rule: rule.position):  # the order first_matching_rule tries them
-        checks = tuple(ConditionCheck(condition, condition.matches(ticket), seen_values(ticket, condition.field))
+        checks = tuple(ConditionCheck(condition, condition.matches(ticket), field_values(ticket, condition.field))
                        for condition in rule.conditions)
         tried.append(RuleCheck(rule, rule.applies_to(ticket.product, ticket.channel), checks, rule.matches(ticket)))
         if rule is decision.rule:
             break
     return RuleTrace(decision, tuple(tried), _reason(ticket, decision, tried))
-
-
-def seen_values(ticket: TicketSnapshot, field: str) -> tuple[str, ...]:
-    """What a condition on ``field`` reads of the ticket (before case folding)."""
-    if field == "tags":
-        return ticket.tags
-    return (str(getattr(ticket, field) or ""),)
 
 
 def describe(condition: Condition) -> str:

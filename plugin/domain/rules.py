@@ -98,10 +98,15 @@ def decide_priority(ticket: TicketSnapshot, rules: Iterable[PrioritizationRule])
     return PriorityDecision(rule.priority if rule is not None else DEFAULT_PRIORITY, rule)
 
 
-def _field_values(ticket: TicketSnapshot, field: str) -> tuple[str, ...]:
+def field_values(ticket: TicketSnapshot, field: str) -> tuple[str, ...]:
+    """What a condition on ``field`` reads of the ticket (before case folding)."""
     if field == "tags":
-        return tuple(tag.casefold() for tag in ticket.tags)
-    return (str(getattr(ticket, field) or "").casefold(),)
+        return tuple(ticket.tags)
+    return (str(getattr(ticket, field) or ""),)
+
+
+def _field_values(ticket: TicketSnapshot, field: str) -> tuple[str, ...]:
+    return tuple(value.casefold() for value in field_values(ticket, field))
 
 
 def _fold(value: str | tuple[str, ...]) -> str | tuple[str, ...]:
