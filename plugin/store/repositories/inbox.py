@@ -75,7 +75,11 @@ class SqlInbox:
                                  .values(status="failed", processed_at=now, error=error[:ERROR_LENGTH]))
 
     def counts(self, tenant_id: int) -> InboxCounts:
-        row = self._connection.execute(self._counts().where(INBOX.c.tenant_id == tenant_id)).one()
+        # Only the pending and failed entries are read (the index on tenant and status finds them),
+        # not every webhook the tenant ever sent.
+        row = self._connection.execute(
+            self._counts().where(INBOX.c.tenant_id == tenant_id, INBOX.c.status.in_(("pending", "failed")))
+        ).one()
         return InboxCounts(row.pending or 0, row.failed or 0, row.oldest_pending_at)
 
     def counts_by_tenant(self) -> dict[int, InboxCounts]:
