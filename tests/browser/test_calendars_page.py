@@ -5,6 +5,7 @@ reads the coming two weeks' open hours with the DST change marked; an agent sees
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -103,6 +104,32 @@ def test_the_next_two_weeks_show_the_dst_change_and_the_holiday(
     form.get_by_label("Monday window 1 closes").fill("12:00")  # the draft's open hours, unsaved
     monday.get_by_text("09:00–12:00").wait_for()
     screenshot(page, "calendars")
+
+
+def test_an_answer_that_comes_back_late_does_not_replace_the_newer_one(
+        ui_stack: UiStack, account: str, visit: Callable[..., PageVisit]) -> None:
+    page = calendars_tab(ui_stack, visit).page
+    held: list[Any] = []
+
+    def hold_the_first(route: Any) -> None:  # the open hours from today, asked as the editor opens
+        if not held:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/calendars/preview", hold_the_first)
+    page.get_by_role("button", name="Edit New York office").click()
+    form = page.get_by_role("form", name="Edit “New York office”")
+    view = form.get_by_role("region", name="Open hours, next two weeks")
+    view.get_by_label("From").fill("2027-03-08")
+    table = view.get_by_role("table", name="Open hours by day")
+    table.locator("tr[data-date='2027-03-08']").wait_for()
+    assert len(held) == 1
+    with page.expect_response("**/api/v1/calendars/preview"):
+        held[0].continue_()
+    page.wait_for_timeout(500)  # time for the page to read the late answer (it shows it at once, if at all)
+    assert table.locator("tr[data-date='2027-03-08']").is_visible()
+    assert table.locator("tr").count() == 15  # a header and the 14 days asked for last
 
 
 def test_a_countrys_public_holidays_are_imported_for_a_year(

@@ -22,14 +22,18 @@ export class OpenHoursView {
     if (!body) return;
     const request = { calendar: body, days: 14 };
     if (this.since.value) request.from = this.since.value;
+    // Answers may come back out of order (the editor opens, then a start date is typed): the latest request's wins.
+    const run = this.run = (this.run || 0) + 1;
     let answer;
     try {
       answer = await api('POST', '/calendars/preview', { body: request });
     } catch (failure) {
+      if (run !== this.run) return; // a newer request took over
       const problems = failure.problems && failure.problems.length ? `: ${failure.problems.join('; ')}` : `: ${failure.message}`;
       fill(this.result, el('p', { class: 'muted' }, failure.status === 422 ? `The open hours show once the calendar is valid${problems}` : failure.message));
       return;
     }
+    if (run !== this.run) return;
     if (!this.since.value) this.since.value = answer.from;
     fill(this.result, openHoursTable(answer));
   }

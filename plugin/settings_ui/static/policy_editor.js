@@ -195,8 +195,10 @@ export class PolicyEditor {
     if (!policy.targets.length || policy.targets.some((target) => !(target.minutes > 0))) return;
     const createdAt = new Date();
     createdAt.setMilliseconds(0);
+    const run = this.run = (this.run || 0) + 1; // answers may come back out of order: the latest request's wins
     try {
       const answer = await api('POST', '/policies/preview', { body: { policy: { ...policy, name: policy.name || 'Draft' }, created_at: createdAt.toISOString() } });
+      if (run !== this.run) return; // a newer request took over
       const zone = policy.calendar ? (this.shared.calendars.find((item) => item.id === policy.calendar) || {}).timezone : this.shared.timezone;
       fill(this.previewBox,
         el('strong', {}, 'A ticket created now would be due:'),
@@ -204,6 +206,7 @@ export class PolicyEditor {
           `${METRIC_LABELS[target.metric] || target.metric} (${target.minutes} min): ${formatInstant(target.due_at, zone)}`,
           zone !== viewerZone ? el('span', { class: 'muted' }, ` — your time ${formatInstant(target.due_at, viewerZone)}`) : null))));
     } catch (failure) {
+      if (run !== this.run) return;
       fill(this.previewBox, el('span', { class: 'muted' }, `Preview unavailable until the policy is valid: ${failure.message}`));
     }
   }
