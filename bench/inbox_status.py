@@ -18,11 +18,9 @@ of the tenant: ``--calls`` calls of each, alternating, median and max printed fo
 from __future__ import annotations
 
 import argparse
-import contextlib
 import statistics
 import sys
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from time import perf_counter
@@ -41,7 +39,7 @@ from plugin.services.lifecycle import Installation, install  # noqa: E402
 from plugin.store.migrate import upgrade  # noqa: E402
 from plugin.store.records import InboxCounts  # noqa: E402
 from plugin.store.tables import INBOX  # noqa: E402
-from tests.support import new_encryption_key, new_webhook_secret, temporary_postgres_database  # noqa: E402
+from tests.support import new_encryption_key, new_webhook_secret, temporary_database  # noqa: E402
 
 PENDING, FAILED = 100, 10
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -149,20 +147,10 @@ def timed(calls: int, functions: dict[str, Callable[[], InboxCounts]]) -> dict[s
     return found
 
 
-@contextlib.contextmanager
-def database(store: str) -> Iterator[str]:
-    if store == "postgresql":
-        with temporary_postgres_database() as url:
-            yield url
-        return
-    with tempfile.TemporaryDirectory(prefix="sla-status-db-") as folder:
-        yield f"sqlite:///{Path(folder) / 'plugin.sqlite3'}"
-
-
 def store_bench(store: str, args: argparse.Namespace) -> list[tuple[int, float, float]]:
     """Per size: the median milliseconds of ``counts`` and of the former statement."""
     medians: list[tuple[int, float, float]] = []
-    with database(store) as url:
+    with temporary_database(store, "sla-status-db-") as url:
         inbox = InboxDatabase(url)
         try:
             for size in args.sizes:

@@ -116,7 +116,7 @@ from tests.support import (  # noqa: E402
     free_port,
     new_encryption_key,
     new_webhook_secret,
-    temporary_postgres_database,
+    temporary_database,
 )
 
 BREACHED = "sla-breached"
@@ -662,7 +662,7 @@ def cost_bench(store: str, args: argparse.Namespace) -> CostResult:
     with contextlib.ExitStack() as stack:
         databases: list[CostDatabase] = []
         for running in args.sizes:
-            url = stack.enter_context(database(store))
+            url = stack.enter_context(temporary_database(store, "sla-sweep-db-"))
             one = CostDatabase(url, now)
             stack.callback(one.dispose)
             began = perf_counter()
@@ -823,7 +823,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         for store in stores:
             if args.latency_rounds:
-                with database(store) as url:
+                with temporary_database(store, "sla-sweep-db-") as url:
                     latencies[store] = latency_bench(store, url, args)
         for store in stores:
             if args.sizes:
@@ -833,16 +833,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     summary(latencies, costs, began)
     return 0
-
-
-@contextlib.contextmanager
-def database(store: str) -> Iterator[str]:
-    if store == "postgresql":
-        with temporary_postgres_database() as url:
-            yield url
-        return
-    with tempfile.TemporaryDirectory(prefix="sla-sweep-db-") as tmp:
-        yield f"sqlite:///{Path(tmp) / 'plugin.sqlite3'}"
 
 
 if __name__ == "__main__":

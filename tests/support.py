@@ -9,11 +9,13 @@ import secrets
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -109,6 +111,18 @@ def temporary_postgres_database() -> Iterator[str]:
     finally:
         with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def temporary_database(store: str, prefix: str = "sla-db-") -> Iterator[str]:
+    """A fresh, empty database of ``store`` ("sqlite": a file in a temporary folder; "postgresql":
+    ``temporary_postgres_database``), removed afterwards. Yields its SQLAlchemy URL."""
+    if store == "postgresql":
+        with temporary_postgres_database() as url:
+            yield url
+        return
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        yield f"sqlite:///{Path(folder) / 'plugin.sqlite3'}"
 
 
 def free_port() -> int:

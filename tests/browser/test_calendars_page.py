@@ -30,6 +30,18 @@ def calendars_tab(ui_stack: UiStack, visit: Callable[..., PageVisit], role: str 
     return shown
 
 
+def open_hours_from(page: Any, day: str) -> tuple[Any, Any, Any]:
+    """Edit the New York office and show its open hours from ``day``: the form, the open hours' region
+    and their table, once ``day``'s row is there."""
+    page.get_by_role("button", name="Edit New York office").click()
+    form = page.get_by_role("form", name="Edit “New York office”")
+    view = form.get_by_role("region", name="Open hours, next two weeks")
+    view.get_by_label("From").fill(day)
+    table = view.get_by_role("table", name="Open hours by day")
+    table.locator(f"tr[data-date='{day}']").wait_for()
+    return form, view, table
+
+
 def test_an_admin_creates_a_calendar_with_two_windows_on_monday_and_a_holiday(
         ui_stack: UiStack, account: str, visit: Callable[..., PageVisit]) -> None:
     shown = calendars_tab(ui_stack, visit)
@@ -84,12 +96,7 @@ def test_a_windows_problem_is_shown_next_to_its_day_and_nothing_typed_is_lost(
 def test_the_next_two_weeks_show_the_dst_change_and_the_holiday(
         ui_stack: UiStack, account: str, visit: Callable[..., PageVisit]) -> None:
     page = calendars_tab(ui_stack, visit).page
-    page.get_by_role("button", name="Edit New York office").click()
-    form = page.get_by_role("form", name="Edit “New York office”")
-    view = form.get_by_role("region", name="Open hours, next two weeks")
-    view.get_by_label("From").fill("2027-03-08")
-    table = view.get_by_role("table", name="Open hours by day")
-    table.locator("tr[data-date='2027-03-08']").wait_for()
+    form, view, table = open_hours_from(page, "2027-03-08")
 
     sunday = table.locator("tr[data-date='2027-03-14']")
     assert "Clocks go forward 02:00 → 03:00" in sunday.inner_text()
@@ -118,12 +125,7 @@ def test_an_answer_that_comes_back_late_does_not_replace_the_newer_one(
             route.continue_()
 
     page.route("**/api/v1/calendars/preview", hold_the_first)
-    page.get_by_role("button", name="Edit New York office").click()
-    form = page.get_by_role("form", name="Edit “New York office”")
-    view = form.get_by_role("region", name="Open hours, next two weeks")
-    view.get_by_label("From").fill("2027-03-08")
-    table = view.get_by_role("table", name="Open hours by day")
-    table.locator("tr[data-date='2027-03-08']").wait_for()
+    _form, _view, table = open_hours_from(page, "2027-03-08")
     assert len(held) == 1
     with page.expect_response("**/api/v1/calendars/preview"):
         held[0].continue_()
